@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine (Python 3.11, Node 20, apt). Sourced by the other
+# scripts; each step is skipped when what it would install is already in place.
+#   setup.sh [--test]   --test also installs the test tools (nginx, chromium, wrk, openssl)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+WANT_TEST=0
+[ "${1:-}" = "--test" ] && WANT_TEST=1
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+command -v python3 >/dev/null || die "python3 is not installed (need Python 3.11+)"
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || die "Python 3.11+ is required, found $(python3 --version 2>&1)"
+command -v npm >/dev/null || die "npm is not installed (need Node.js 20+)"
+
+# apt packages: only what is missing, only for the test command.
+if [ "$WANT_TEST" = 1 ]; then
+  missing=()
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    [ -z "$SUDO" ] || command -v sudo >/dev/null \
+      || die "need root or sudo to install: ${missing[*]}"
+    say "installing apt packages: ${missing[*]}"
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  fi
+fi
+
+# Python: one virtualenv, re-synced only when a requirements file changed.
+req_files=(requirements.txt service/requirements.txt)
+[ "$WANT_TEST" = 1 ] && req_files+=(requirements-dev.txt)
+stamp=".venv/.requirements-$(cat "${req_files[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  [ -x .venv/bin/python ] || { say "creating .venv"; python3 -m venv .venv; }
+  say "installing Python packages (${req_files[*]})"
+  args=()
+  for f in "${req_files[@]}"; do args+=(-r "$f"); done
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check "${args[@]}" >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" >&2 || true
+    die "pip install failed (see above)"
+  fi
+  rm -f "$log"
+  rm -f .venv/.requirements-*
+  touch "$stamp"
+fi
+
+# Node: the pinned CDK CLI.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing the CDK CLI (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+export PATH="$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"
+# Node 20 is past jsii's support window; synth works, the banner is noise.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1

@@ -1,0 +1,1 @@
+"""The API service: a FastAPI app that owns CORS and stays correct behind proxy chains."""

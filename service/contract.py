@@ -1,0 +1,194 @@
+"""The contract between the infrastructure and the service.
+
+The CDK app and the service both import this module, so the environment-variable names, the way
+list values are encoded, the rules an origin must follow and the container's command line are
+defined once and cannot drift apart. It uses only the standard library on purpose: the CDK app
+imports it without pulling in the service's web stack.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+
+class Env:
+    """Names of the environment variables the container reads."""
+
+    ALLOW_ORIGINS: Final = "CORS_ALLOW_ORIGINS"
+    ALLOW_ORIGIN_REGEX: Final = "CORS_ALLOW_ORIGIN_REGEX"
+    ALLOW_CREDENTIALS: Final = "CORS_ALLOW_CREDENTIALS"
+    ALLOW_METHODS: Final = "CORS_ALLOW_METHODS"
+    ALLOW_HEADERS: Final = "CORS_ALLOW_HEADERS"
+    EXPOSE_HEADERS: Final = "CORS_EXPOSE_HEADERS"
+    MAX_AGE: Final = "CORS_MAX_AGE"
+    PUBLIC_BASE_URL: Final = "PUBLIC_BASE_URL"
+    LOG_LEVEL: Final = "LOG_LEVEL"
+    DIAGNOSTICS_ENABLED: Final = "DIAGNOSTICS_ENABLED"
+    # Read by uvicorn itself (its CLI maps UVICORN_<OPTION> to each option, and reads
+    # FORWARDED_ALLOW_IPS for --forwarded-allow-ips), so the command line stays fixed.
+    FORWARDED_ALLOW_IPS: Final = "FORWARDED_ALLOW_IPS"
+    HOST: Final = "UVICORN_HOST"
+    PORT: Final = "UVICORN_PORT"
+    GRACEFUL_SHUTDOWN_SECONDS: Final = "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+
+
+# The one definition of how the container starts the server. The Dockerfile's CMD must equal it
+# (a test reads the Dockerfile), the task definition passes it as the container command, and the
+# tests start real servers with it. Host, port, trusted proxies and the shutdown timeout come
+# from the environment (see Env) so that this line never changes between environments.
+SERVER_COMMAND: Final[tuple[str, ...]] = (
+    "uvicorn",
+    "service.app:create_app",
+    "--factory",
+    "--proxy-headers",
+    "--no-server-header",
+)
+
+CONTAINER_PORT: Final = 8000
+HEALTH_PATH: Final = "/healthz"
+DEFAULT_GRACEFUL_SHUTDOWN_SECONDS: Final = 20
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods, header names
+
+
+def encode_list(values: Iterable[str]) -> str:
+    """Encode a list for one environment variable (comma-separated, as humans write it)."""
+    items = list(values)
+    for item in items:
+        if "," in item:
+            raise ValueError(f"list item {item!r} contains a comma")
+    return ",".join(items)
+
+
+def parse_list(raw: str) -> list[str]:
+    """Parse what encode_list wrote; blanks around items and empty items are dropped."""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"{raw!r} is not a boolean (use true or false)")
+
+
+def encode_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def validate_origin(origin: str) -> str:
+    """Return the origin unchanged if a browser could send it as an Origin header, else raise.
+
+    A browser's Origin is scheme://host[:port] and nothing else. A trailing slash or a path can
+    never match, so configuring one silently disables CORS for that site.
+    """
+    if origin == "*":
+        return origin
+    if origin != origin.strip() or not origin:
+        raise ValueError(f"origin {origin!r} is empty or has surrounding spaces")
+    if origin == "null":
+        raise ValueError("origin 'null' (sandboxed frames, file:// pages) must never be trusted")
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"origin {origin!r} is not a valid URL ({exc})") from None
+    if parts.scheme not in {"http", "https"} or "://" not in origin:
+        raise ValueError(f"origin {origin!r} must start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError(f"origin {origin!r} has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"origin {origin!r} must not contain user info")
+    if parts.path or parts.query or parts.fragment or origin.endswith(("?", "#")):
+        bare = f"{parts.scheme}://{parts.netloc}"
+        raise ValueError(
+            f"origin {origin!r} has a path, query or trailing slash; an origin is only "
+            f"scheme://host[:port], e.g. {bare!r}"
+        )
+    if origin != origin.lower():
+        raise ValueError(f"origin {origin!r} must be lower-case, as browsers send it")
+    if port is not None and f":{port}" not in parts.netloc:
+        raise ValueError(f"origin {origin!r} has a malformed port")
+    return origin
+
+
+def validate_origins(origins: Iterable[str]) -> list[str]:
+    checked = [validate_origin(origin) for origin in origins]
+    if "*" in checked and len(checked) > 1:
+        raise ValueError("'*' allows every origin; list it alone or list origins without it")
+    return checked
+
+
+def validate_cors_policy(
+    *, origins: Iterable[str], allow_credentials: bool, origin_regex: str | None
+) -> None:
+    """The rules that combine settings; the service and the CDK config both enforce them."""
+    origins = list(origins)
+    if allow_credentials and "*" in origins:
+        raise ValueError(
+            "'*' together with credentials would let every website make credentialed "
+            "requests; list the allowed origins explicitly"
+        )
+    if allow_credentials and not origins and not origin_regex:
+        raise ValueError(
+            "credentials are allowed but no origin is; list at least one origin or turn "
+            "credentials off"
+        )
+
+
+def validate_token(value: str, *, what: str) -> str:
+    if value == "*" or _TOKEN.match(value):
+        return value
+    raise ValueError(f"{what} {value!r} is not a valid HTTP token")
+
+
+def validate_networks(raw: str) -> str:
+    """Check a FORWARDED_ALLOW_IPS value: IP addresses or CIDRs; never '*' (trust anyone)."""
+    items = parse_list(raw)
+    if not items:
+        raise ValueError("no trusted proxy network given")
+    for item in items:
+        if item == "*":
+            raise ValueError("'*' trusts forwarded headers from anyone; give the proxies' CIDR")
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR") from None
+    return raw
+
+
+def container_environment(
+    *,
+    allow_origins: Iterable[str],
+    allow_credentials: bool,
+    forwarded_allow_ips: str,
+    public_base_url: str | None = None,
+    allow_origin_regex: str | None = None,
+    graceful_shutdown_seconds: int = DEFAULT_GRACEFUL_SHUTDOWN_SECONDS,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Build the container's environment from typed values (used by the CDK app and tests).
+
+    Values may be CDK tokens (strings resolved at deploy time), so only plain strings are
+    validated here.
+    """
+    env = {
+        Env.ALLOW_ORIGINS: encode_list(allow_origins),
+        Env.ALLOW_CREDENTIALS: encode_bool(allow_credentials),
+        Env.FORWARDED_ALLOW_IPS: forwarded_allow_ips,
+        Env.HOST: "0.0.0.0",  # noqa: S104 - inside the container, behind the ALB's security group
+        Env.PORT: str(CONTAINER_PORT),
+        Env.GRACEFUL_SHUTDOWN_SECONDS: str(graceful_shutdown_seconds),
+    }
+    if public_base_url:
+        env[Env.PUBLIC_BASE_URL] = public_base_url
+    if allow_origin_regex:
+        env[Env.ALLOW_ORIGIN_REGEX] = allow_origin_regex
+    env.update(extra or {})
+    return env

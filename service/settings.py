@@ -1,0 +1,170 @@
+"""The service's one settings object, read from the environment named in the contract."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service import contract
+from service.contract import Env
+
+
+def _env(name: str) -> Any:
+    # Only the contract's name is accepted, so a typo'd field name can never configure the app.
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    """Configuration. Every default is closed: no origin is allowed until one is listed."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=False, extra="ignore")
+
+    allow_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices(Env.ALLOW_ORIGINS)
+    )
+    allow_origin_regex: str | None = _env(Env.ALLOW_ORIGIN_REGEX)
+    allow_credentials: Annotated[bool, NoDecode] = Field(
+        default=False, validation_alias=AliasChoices(Env.ALLOW_CREDENTIALS)
+    )
+    allow_methods: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        validation_alias=AliasChoices(Env.ALLOW_METHODS),
+    )
+    allow_headers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["Authorization", "Content-Type", "X-Client-Name", "X-Request-ID"],
+        validation_alias=AliasChoices(Env.ALLOW_HEADERS),
+    )
+    expose_headers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["X-Request-ID"],
+        validation_alias=AliasChoices(Env.EXPOSE_HEADERS),
+    )
+    max_age: int = Field(default=600, ge=0, le=86400, validation_alias=AliasChoices(Env.MAX_AGE))
+    public_base_url: str | None = _env(Env.PUBLIC_BASE_URL)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        default="info", validation_alias=AliasChoices(Env.LOG_LEVEL)
+    )
+    diagnostics_enabled: Annotated[bool, NoDecode] = Field(
+        default=True, validation_alias=AliasChoices(Env.DIAGNOSTICS_ENABLED)
+    )
+
+    @field_validator("allow_origin_regex", "public_base_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "allow_origins", "allow_methods", "allow_headers", "expose_headers", mode="before"
+    )
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return contract.parse_list(value) if isinstance(value, str) else value
+
+    @field_validator("allow_credentials", "diagnostics_enabled", mode="before")
+    @classmethod
+    def _bool(cls, value: Any) -> Any:
+        return contract.parse_bool(value) if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("allow_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return contract.validate_origins(value)
+
+    @field_validator("allow_methods")
+    @classmethod
+    def _methods(cls, value: list[str]) -> list[str]:
+        return [contract.validate_token(m, what="method").upper() for m in value]
+
+    @field_validator("allow_headers", "expose_headers")
+    @classmethod
+    def _headers(cls, value: list[str]) -> list[str]:
+        return [contract.validate_token(h, what="header") for h in value]
+
+    @field_validator("allow_origin_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"{value!r} must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError(f"{value!r} must not have a query or fragment")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _policy(self) -> Settings:
+        try:
+            contract.validate_cors_policy(
+                origins=self.allow_origins,
+                allow_credentials=self.allow_credentials,
+                origin_regex=self.allow_origin_regex,
+            )
+        except ValueError as exc:
+            listed = ",".join(self.allow_origins)
+            raise ValueError(f"{Env.ALLOW_ORIGINS}={listed!r}: {exc}") from None
+        return self
+
+    @property
+    def base_path(self) -> str:
+        """The path prefix the public sees in front of every route ('' or '/stage')."""
+        if not self.public_base_url:
+            return ""
+        return urlsplit(self.public_base_url).path.rstrip("/")
+
+
+class SettingsError(Exception):
+    """Configuration is invalid; str() is one line per bad setting, ready for a log."""
+
+
+def _field_env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        first = alias.choices[0]
+        if isinstance(first, str):
+            return first
+    return field
+
+
+def describe(error: ValidationError, source: dict[str, Any] | None = None) -> str:
+    """Turn pydantic's multi-line report into one line per setting, naming it and its value."""
+    lines = []
+    for item in error.errors():
+        loc = item.get("loc") or ()
+        name = str(loc[0]) if loc else ""
+        ctx_error = (item.get("ctx") or {}).get("error")
+        message = str(ctx_error) if ctx_error is not None else item["msg"]
+        if name and name in Settings.model_fields:
+            name = _field_env_name(name)
+        if not name or message.startswith(f"{Env.ALLOW_ORIGINS}="):
+            lines.append(f"invalid setting {message}")
+        else:
+            lines.append(f"invalid setting {name}={item.get('input')!r}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; raise SettingsError with a readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
