@@ -47,11 +47,13 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", validation_alias=AliasChoices(Env.LOG_LEVEL)
     )
+    # Read by uvicorn itself; validated here too so that '*' (trust anyone) stops the service.
+    forwarded_allow_ips: str | None = _env(Env.FORWARDED_ALLOW_IPS)
     diagnostics_enabled: Annotated[bool, NoDecode] = Field(
         default=True, validation_alias=AliasChoices(Env.DIAGNOSTICS_ENABLED)
     )
 
-    @field_validator("allow_origin_regex", "public_base_url", mode="before")
+    @field_validator("allow_origin_regex", "public_base_url", "forwarded_allow_ips", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -98,6 +100,11 @@ class Settings(BaseSettings):
         except re.error as exc:
             raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        return None if value is None else contract.validate_networks(value)
 
     @field_validator("public_base_url")
     @classmethod

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-
-from service.contract import Env
 
 router = APIRouter(tags=["diagnostics"])
 
@@ -63,5 +59,5 @@ async def request_view(request: Request) -> RequestView:
         forwarded_headers=headers,
         peer_trusted=trusted,
         peer_trusted_reason=reason,
-        forwarded_allow_ips=os.environ.get(Env.FORWARDED_ALLOW_IPS),
+        forwarded_allow_ips=request.app.state.settings.forwarded_allow_ips,
     )

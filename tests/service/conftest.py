@@ -51,3 +51,7 @@ def client(request: pytest.FixtureRequest) -> Client:
         return make_client(**SETTINGS)
     server: httpx.Client = request.getfixturevalue("uvicorn_server")
     return server
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]

@@ -1,0 +1,136 @@
+"""The same app as a Lambda function behind API Gateway REST (v1) and HTTP API (v2) events."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.app import build_app
+from service.contract import Env
+from service.lambda_handler import LambdaHandler
+from service.settings import Settings
+from tests.service.conftest import APP_ORIGIN, SETTINGS
+
+EVENTS = Path(__file__).parent / "events"
+Event = dict[str, Any]
+
+
+def event(kind: str, method: str, path: str, headers: dict[str, str] | None = None) -> Event:
+    """A real-shaped proxy event for `/v1{path}` with the given method and extra headers."""
+    base: Event = json.loads((EVENTS / f"{kind}.json").read_text())
+    result = copy.deepcopy(base)
+    extra = {k: v for k, v in (headers or {}).items()}
+    if kind == "rest_v1":
+        result["httpMethod"] = result["requestContext"]["httpMethod"] = method
+        result["path"] = path
+        result["requestContext"]["path"] = "/v1" + path
+        result["pathParameters"] = {"proxy": path.lstrip("/")}
+        merged = {
+            k: v
+            for k, v in result["headers"].items()
+            if k.lower() not in {h.lower() for h in extra}
+        }
+        merged.update(extra)
+        result["headers"] = {k: v for k, v in merged.items() if v is not None}
+        result["multiValueHeaders"] = {k: [v] for k, v in result["headers"].items()}
+    else:
+        result["requestContext"]["http"]["method"] = method
+        result["rawPath"] = result["requestContext"]["http"]["path"] = "/v1" + path
+        result["pathParameters"] = {"proxy": path.lstrip("/")}
+        result["headers"].update({k.lower(): v for k, v in extra.items()})
+        result["headers"] = {k: v for k, v in result["headers"].items() if v is not None}
+    return result
+
+
+def headers_of(response: dict[str, Any]) -> dict[str, str]:
+    merged = {k.lower(): v for k, v in response.get("headers", {}).items()}
+    for key, values in (response.get("multiValueHeaders") or {}).items():
+        merged[key.lower()] = ",".join(values)
+    return merged
+
+
+@pytest.fixture(scope="module")
+def handler() -> LambdaHandler:
+    return LambdaHandler(build_app(Settings.model_validate(SETTINGS)))
+
+
+KINDS = ["rest_v1", "http_v2"]
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lambda_preflight_from_allowed_origin_gets_cors_headers(
+    handler: LambdaHandler, kind: str
+) -> None:
+    response = handler(event(kind, "OPTIONS", "/api/items", PREFLIGHT), None)
+    headers = headers_of(response)
+    assert response["statusCode"] == 200
+    assert headers["access-control-allow-origin"] == APP_ORIGIN
+    assert "POST" in headers["access-control-allow-methods"]
+    assert headers["access-control-allow-credentials"] == "true"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lambda_get_from_allowed_origin_gets_cors_headers(
+    handler: LambdaHandler, kind: str
+) -> None:
+    response = handler(event(kind, "GET", "/api/items"), None)
+    assert response["statusCode"] == 200
+    assert headers_of(response)["access-control-allow-origin"] == APP_ORIGIN
+    assert json.loads(response["body"])[0] == {"id": 1, "name": "first"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_lambda_disallowed_origin_gets_no_allow_origin(
+    handler: LambdaHandler, kind: str, method: str
+) -> None:
+    headers = {"Origin": "https://app.example.com.evil.test", **PREFLIGHT}
+    response = handler(event(kind, method, "/api/items", headers), None)
+    assert "access-control-allow-origin" not in headers_of(response)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lambda_docs_load_openapi_from_the_stage(handler: LambdaHandler, kind: str) -> None:
+    response = handler(event(kind, "GET", "/docs", {"Origin": None}), None)  # type: ignore[dict-item]
+    assert response["statusCode"] == 200
+    assert "/v1/openapi.json" in response["body"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lambda_serves_openapi_under_the_stage(handler: LambdaHandler, kind: str) -> None:
+    response = handler(event(kind, "GET", "/openapi.json"), None)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["servers"] == [{"url": "/v1"}]
+
+
+def test_lambda_rest_stage_named_like_a_route_prefix_still_routes() -> None:
+    # With a stage called "api", a path-prefix strip would turn /api/items into /items.
+    app = LambdaHandler(build_app(Settings.model_validate(SETTINGS)))
+    request = event("rest_v1", "GET", "/api/items")
+    request["requestContext"]["stage"] = "api"
+    assert app(request, None)["statusCode"] == 200
+
+
+def test_lambda_module_handler_reads_settings_from_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(Env.ALLOW_ORIGINS, "https://other.example.com")
+    module = importlib.reload(importlib.import_module("service.lambda_handler"))
+    request = event("http_v2", "GET", "/api/items", {"Origin": "https://other.example.com"})
+    response = module.handler(request, None)
+    assert headers_of(response)["access-control-allow-origin"] == "https://other.example.com"
+
+
+def test_lambda_adapters_run_without_lifespan(handler: LambdaHandler) -> None:
+    # lifespan "auto" would run startup and shutdown on every invocation.
+    handler(event("http_v2", "GET", "/healthz"), None)
+    assert {adapter.lifespan for adapter in handler._adapters.values()} == {"off"}

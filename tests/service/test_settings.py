@@ -1,0 +1,120 @@
+"""Bad configuration refuses to start with one line naming the setting and the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.contract import Env
+from service.settings import Settings, SettingsError, load_settings
+from tests.support.servers import run_to_exit
+
+
+def error_for(**env: str) -> str:
+    with pytest.raises(SettingsError) as info:
+        load_settings(**env)
+    return str(info.value)
+
+
+def test_defaults_allow_no_origin() -> None:
+    settings = Settings.model_validate({})
+    assert settings.allow_origins == []
+    assert settings.allow_credentials is False
+    assert settings.allow_origin_regex is None
+
+
+def test_origins_are_parsed_from_a_comma_separated_list() -> None:
+    settings = Settings.model_validate({Env.ALLOW_ORIGINS: " https://a.test , http://b.test:8080,"})
+    assert settings.allow_origins == ["https://a.test", "http://b.test:8080"]
+
+
+def test_wildcard_with_credentials_is_refused() -> None:
+    message = error_for(**{Env.ALLOW_ORIGINS: "*", Env.ALLOW_CREDENTIALS: "true"})
+    assert message.startswith(f"invalid setting {Env.ALLOW_ORIGINS}='*'")
+    assert "credentials" in message
+
+
+def test_wildcard_without_credentials_is_accepted() -> None:
+    assert Settings.model_validate({Env.ALLOW_ORIGINS: "*"}).allow_origins == ["*"]
+
+
+def test_empty_origin_list_with_credentials_is_refused() -> None:
+    message = error_for(**{Env.ALLOW_CREDENTIALS: "true"})
+    assert f"{Env.ALLOW_ORIGINS}=''" in message
+    assert "no origin" in message
+
+
+@pytest.mark.parametrize(
+    ("origin", "reason"),
+    [
+        ("https://app.example.com/", "trailing slash"),
+        ("https://app.example.com/app", "path"),
+        ("https://app.example.com?x=1", "query"),
+        ("app.example.com", "http:// or https://"),
+        ("ftp://app.example.com", "http:// or https://"),
+        ("https://", "no host"),
+        ("https://app.example.com:99999", "not a valid URL"),
+        ("https://user@app.example.com", "user info"),
+        ("https://App.Example.com", "lower-case"),
+        ("null", "never be trusted"),
+    ],
+)
+def test_malformed_origin_is_refused_naming_setting_and_value(origin: str, reason: str) -> None:
+    message = error_for(**{Env.ALLOW_ORIGINS: f"https://ok.example.com,{origin}"})
+    assert len(message.splitlines()) == 1
+    assert message.startswith(f"invalid setting {Env.ALLOW_ORIGINS}=")
+    assert repr(origin) in message
+    assert reason in message
+
+
+def test_origin_with_path_error_suggests_the_bare_origin() -> None:
+    message = error_for(**{Env.ALLOW_ORIGINS: "https://app.example.com/"})
+    assert "'https://app.example.com'" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (Env.ALLOW_CREDENTIALS, "maybe"),
+        (Env.MAX_AGE, "-1"),
+        (Env.MAX_AGE, "ten"),
+        (Env.ALLOW_ORIGIN_REGEX, "https://(unclosed"),
+        (Env.ALLOW_METHODS, "GET,PO ST"),
+        (Env.ALLOW_HEADERS, "X-Ok,Bad Header"),
+        (Env.PUBLIC_BASE_URL, "api.example.com/v1"),
+        (Env.LOG_LEVEL, "loud"),
+        (Env.DIAGNOSTICS_ENABLED, "sometimes"),
+    ],
+)
+def test_bad_value_is_refused_naming_setting_and_value(name: str, value: str) -> None:
+    message = error_for(**{name: value})
+    assert len(message.splitlines()) == 1
+    assert message.startswith(f"invalid setting {name}={value!r}")
+
+
+def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(Env.ALLOW_ORIGINS, "https://app.example.com")
+    monkeypatch.setenv(Env.ALLOW_CREDENTIALS, "true")
+    monkeypatch.setenv(Env.PUBLIC_BASE_URL, "https://api.example.com/v1/")
+    settings = load_settings()
+    assert settings.allow_origins == ["https://app.example.com"]
+    assert settings.allow_credentials is True
+    assert settings.base_path == "/v1"
+
+
+def test_server_command_refuses_to_start_with_one_clear_line() -> None:
+    result = run_to_exit({Env.ALLOW_ORIGINS: "*", Env.ALLOW_CREDENTIALS: "true"})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: invalid setting {Env.ALLOW_ORIGINS}='*': '*' together with credentials would "
+        "let every website make credentialed requests; list the allowed origins explicitly"
+    ]
+
+
+def test_server_command_reports_every_bad_setting() -> None:
+    result = run_to_exit({Env.ALLOW_ORIGINS: "https://a.test/", Env.MAX_AGE: "x"})
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2
+    assert any(Env.ALLOW_ORIGINS in line for line in errors)
+    assert any(Env.MAX_AGE in line for line in errors)
