@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.conftest import APP_ORIGIN, DEV_ORIGIN, Client
+from service.contract import Env
+from tests.service.conftest import APP_ORIGIN, DEV_ORIGIN, Client, make_client
 
 PREFLIGHT = {
     "Access-Control-Request-Method": "POST",
@@ -114,3 +115,21 @@ def test_unhandled_error_body_is_json_without_details(client: Client) -> None:
     response = client.request("GET", "/api/boom", headers={"Origin": APP_ORIGIN})
     assert response.json() == {"detail": "Internal Server Error"}
     assert "deliberate" not in response.text
+
+
+def test_origin_regex_allows_a_matching_origin() -> None:
+    client = make_client(**{Env.ALLOW_ORIGIN_REGEX: r"https://pr-\d+\.preview\.example\.com"})
+    response = client.get("/api/items", headers={"Origin": "https://pr-42.preview.example.com"})
+    assert response.headers["access-control-allow-origin"] == "https://pr-42.preview.example.com"
+
+
+def test_origin_regex_must_match_the_whole_origin() -> None:
+    client = make_client(**{Env.ALLOW_ORIGIN_REGEX: r"https://pr-\d+\.preview\.example\.com"})
+    origin = "https://pr-42.preview.example.com.evil.test"
+    response = client.get("/api/items", headers={"Origin": origin})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_default_settings_allow_no_origin() -> None:
+    response = make_client().get("/api/items", headers={"Origin": APP_ORIGIN})
+    assert "access-control-allow-origin" not in response.headers
