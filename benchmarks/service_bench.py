@@ -91,7 +91,11 @@ def serve(app: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url + "/healthz", process)
+    try:
+        wait_until_healthy(url + "/healthz", process)
+    except RuntimeError:
+        process.kill()
+        raise
     return process, url
 
 

@@ -1,0 +1,309 @@
+"""Command line: `check` any URL, or `smoke` a deployed stack from `cdk deploy --outputs-file`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from cors_doctor.checks import FORBIDDEN_HEADERS, PageRequest, PathReport, diagnose
+from cors_doctor.fetch import NetworkError, make_client, tls_context
+from cors_doctor.report import render_json, render_text
+from service.contract import HEALTH_PATH, validate_origin, validate_token
+
+PROG = "cors-doctor"
+DEFAULT_PROBE_ORIGIN = "https://cors-doctor.invalid"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+CHECK_EPILOG = """\
+examples:
+  python -m cors_doctor check https://api.example.com/prod --origin https://app.example.com \\
+      --path api/items --path api/items/999999
+  python -m cors_doctor check https://api.example.com/prod/api/items \\
+      --origin https://app.example.com --method POST \\
+      --header 'Content-Type: application/json' --data '{"name": "x"}' --credentials
+  python -m cors_doctor check https://localhost:8443/api/greeting --origin http://localhost:5173 \\
+      --header 'X-Client-Name: me' --cacert ./dev-ca.pem --json
+
+Each --path is appended to URL (a stage prefix in URL is kept). The doctor sends the preflight
+when a browser would, then the request, following redirects itself so every hop is judged, and
+repeats the first exchange from --probe-origin to catch servers that allow any origin.
+Exit status: 0 all checks pass, 1 a check failed, 2 bad input or network error.
+"""
+
+SMOKE_EPILOG = """\
+examples:
+  cdk deploy --all --outputs-file outputs.json
+  python -m cors_doctor smoke --outputs outputs.json
+  python -m cors_doctor smoke --outputs outputs.json --api-key HttpApiUrl --site-key CdnUrl --json
+
+The API URL and the site URL are the outputs whose keys contain --api-key and --site-key
+(case-insensitive, any stack); the origin is the site URL's scheme://host. The smoke run checks
+GET api/items, a credentialed JSON POST api/items (--no-credentials: uncredentialed), GET
+api/greeting with X-Client-Name,
+GET api/items/999999 (the 404 must carry CORS headers) and GET healthz.
+Exit status: 0 all checks pass, 1 a check failed, 2 bad input or network error.
+"""
+
+
+class UsageError(Exception):
+    """Bad input; str() is the one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, so scripts and CI logs show the reason without a usage dump.
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see --help)\n")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="seconds per request (10)"
+    )
+    parser.add_argument(
+        "--probe-origin",
+        default=DEFAULT_PROBE_ORIGIN,
+        metavar="O",
+        help=f"an origin nobody allows; it must be refused (default {DEFAULT_PROBE_ORIGIN})",
+    )
+    parser.add_argument(
+        "--cacert", metavar="FILE", help="trust this CA/self-signed certificate (PEM)"
+    )
+    parser.add_argument("--insecure", action="store_true", help="skip TLS certificate verification")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run a browser's CORS checks against a URL and name the cause in plain words.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = commands.add_parser(
+        "check",
+        help="check one URL (and --path variants) the way a browser would",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("url", metavar="URL", help="absolute http(s) URL of the API")
+    check.add_argument(
+        "--origin", required=True, help="the page's origin, e.g. https://app.example.com"
+    )
+    check.add_argument("--method", "-X", default="GET", metavar="M", help="method (GET)")
+    check.add_argument(
+        "--header", "-H", action="append", default=[], metavar="H",
+        help="request header 'Name: value' the page sets (repeatable)",
+    )  # fmt: skip
+    check.add_argument(
+        "--credentials", action="store_true", help="fetch with credentials: 'include'"
+    )
+    check.add_argument(
+        "--path", action="append", default=[], metavar="P",
+        help="path appended to URL (repeatable); without it URL itself is checked",
+    )  # fmt: skip
+    check.add_argument("--data", metavar="TEXT", help="body of the actual request")
+    _add_common(check)
+
+    smoke = commands.add_parser(
+        "smoke",
+        help="verify a deployed stack from `cdk deploy --outputs-file` output",
+        epilog=SMOKE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    smoke.add_argument("--outputs", required=True, metavar="FILE", help="cdk outputs JSON file")
+    smoke.add_argument("--api-key", default="ApiUrl", help="output key naming the API URL")
+    smoke.add_argument("--site-key", default="SiteUrl", help="output key naming the site URL")
+    smoke.add_argument("--origin", help="override the origin derived from the site URL")
+    smoke.add_argument(
+        "--no-credentials",
+        dest="credentials",
+        action="store_false",
+        help="send the POST without credentials (for a stack deployed with allowCredentials "
+        "false, the infra default)",
+    )
+    _add_common(smoke)
+    return parser
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        guess = f" (did you mean https://{url}?)" if "://" not in url else ""
+        raise UsageError(f"URL {url!r} must be an absolute http:// or https:// URL{guess}")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise UsageError(f"URL {url!r} is invalid: {exc}") from None
+    if not parts.hostname:
+        raise UsageError(f"URL {url!r} has no host")
+    return url
+
+
+def check_origin(origin: str, *, what: str = "--origin") -> str:
+    if origin == "*":
+        raise UsageError(f"{what} must be a page's origin, not '*'")
+    try:
+        return validate_origin(origin)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None
+
+
+def parse_header(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition(":")
+    name, value = name.strip(), value.strip()
+    if not sep or not name:
+        raise UsageError(f"--header {raw!r} must look like 'Name: value'")
+    try:
+        validate_token(name, what="header name")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    lowered = name.lower()
+    if lowered in FORBIDDEN_HEADERS or lowered.startswith(("proxy-", "sec-")):
+        raise UsageError(f"a page cannot set the {name} header (the browser owns it)")
+    return name, value
+
+
+def join_path(base: str, path: str) -> str:
+    # Plain concatenation, not urljoin: '/api/items' must keep a stage prefix like '/prod'.
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class Options:
+    origin: str
+    probe_origin: str
+    timeout: float
+    cacert: str | None
+    insecure: bool
+    json: bool
+
+
+def _options(args: argparse.Namespace, origin: str) -> Options:
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    probe = check_origin(args.probe_origin, what="--probe-origin")
+    if probe == origin:
+        raise UsageError("--probe-origin must differ from --origin")
+    return Options(
+        origin=origin,
+        probe_origin=probe,
+        timeout=args.timeout,
+        cacert=args.cacert,
+        insecure=args.insecure,
+        json=args.json,
+    )
+
+
+def run(requests: Sequence[PageRequest], options: Options, mode: str) -> int:
+    verify = tls_context(cacert=options.cacert, insecure=options.insecure)
+    reports: list[PathReport] = []
+    with make_client(timeout=options.timeout, verify=verify) as client:
+        for request in requests:
+            reports.append(
+                diagnose(client, request, origin=options.origin, probe_origin=options.probe_origin)
+            )
+    if options.json:
+        print(
+            render_json(
+                reports, origin=options.origin, probe_origin=options.probe_origin, mode=mode
+            )
+        )
+    else:
+        print(render_text(reports))
+    return EXIT_OK if all(report.ok for report in reports) else EXIT_FAILED
+
+
+def command_check(args: argparse.Namespace) -> int:
+    url = check_url(args.url)
+    origin = check_origin(args.origin)
+    options = _options(args, origin)
+    method = args.method.strip().upper()
+    try:
+        validate_token(method, what="method")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if method in {"CONNECT", "TRACE", "TRACK"}:
+        raise UsageError(f"a browser never sends {method} (forbidden method)")
+    headers = dict(parse_header(raw) for raw in args.header)
+    body = args.data.encode() if args.data is not None else None
+    urls = [join_path(url, path) for path in args.path] or [url]
+    requests = [
+        PageRequest(url=u, method=method, headers=headers, credentials=args.credentials, body=body)
+        for u in urls
+    ]
+    return run(requests, options, "check")
+
+
+def find_output(outputs: dict[str, object], key: str, path: str) -> str:
+    found: dict[str, str] = {}
+    for stack, values in outputs.items():
+        if not isinstance(values, dict):
+            raise UsageError(f"{path}: stack {stack!r} is not an object of outputs")
+        for name, value in values.items():
+            if key.lower() in str(name).lower() and isinstance(value, str):
+                found[f"{stack}.{name}"] = value
+    if not found:
+        raise UsageError(f"{path}: no output key contains {key!r}; name it with the key option")
+    if len(set(found.values())) > 1:
+        listed = ", ".join(sorted(found))
+        raise UsageError(f"{path}: several outputs match {key!r} ({listed}); pick one exactly")
+    return next(iter(found.values()))
+
+
+def smoke_requests(api_url: str, *, credentials: bool = True) -> list[PageRequest]:
+    """The representative calls the product's SPA makes, one per CORS situation."""
+    return [
+        PageRequest(url=join_path(api_url, "api/items")),
+        PageRequest(
+            url=join_path(api_url, "api/items"),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            credentials=credentials,
+            body=json.dumps({"name": "cors-doctor", "quantity": 1}).encode(),
+        ),
+        PageRequest(
+            url=join_path(api_url, "api/greeting"), headers={"X-Client-Name": "cors-doctor"}
+        ),
+        PageRequest(url=join_path(api_url, "api/items/999999")),
+        PageRequest(url=join_path(api_url, HEALTH_PATH)),
+    ]
+
+
+def command_smoke(args: argparse.Namespace) -> int:
+    path = args.outputs
+    try:
+        outputs = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"outputs file {path} not found (cdk deploy --outputs-file)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(outputs, dict):
+        raise UsageError(f"{path}: expected an object of stacks, as cdk deploy writes")
+    api_url = check_url(find_output(outputs, args.api_key, path))
+    site_url = check_url(find_output(outputs, args.site_key, path))
+    site = urlsplit(site_url)
+    origin = check_origin(args.origin or f"{site.scheme}://{site.netloc}".lower())
+    requests = smoke_requests(api_url, credentials=args.credentials)
+    return run(requests, _options(args, origin), "smoke")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler = command_check if args.command == "check" else command_smoke
+        return handler(args)
+    except SystemExit as exc:  # argparse: --help, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except (UsageError, NetworkError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

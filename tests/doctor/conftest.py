@@ -1,0 +1,251 @@
+"""Real servers for the doctor: the fault server over http and https, and the real product."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cors_doctor import main
+from service.contract import Env
+from tests.support.servers import ROOT, free_port, running_server
+
+ORIGIN = "https://app.example.com"
+PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true"}
+STARTUP_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    cacert: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.out)
+        return document
+
+    def checks(self) -> list[dict[str, Any]]:
+        return [check for path in self.report["paths"] for check in path["checks"]]
+
+    def failures(self) -> list[tuple[str, str]]:
+        return [(c["name"], c["explanation"]) for c in self.checks() if not c["ok"]]
+
+    def failed(self, name: str) -> list[str]:
+        """Explanations of the failed checks called name."""
+        return [explanation for check, explanation in self.failures() if check == name]
+
+    def hops(self) -> list[dict[str, Any]]:
+        return [hop for path in self.report["paths"] for hop in path["hops"]]
+
+
+def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes], verify: ssl.SSLContext | bool
+) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode} before {url} was healthy")
+        try:
+            if httpx.get(url, timeout=1.0, verify=verify, trust_env=False).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} was not healthy within {STARTUP_SECONDS}s")
+
+
+@contextmanager
+def uvicorn_app(
+    app: str, log: Path, tls: tuple[Path, Path] | None = None, extra: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Serve tests.doctor.apps:<app> with a real uvicorn on a free loopback port."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--no-access-log", *extra]
+    scheme = "http"
+    verify: ssl.SSLContext | bool = True
+    if tls is not None:
+        cert, key = tls
+        command += ["--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
+        scheme, verify = "https", ssl.create_default_context(cafile=str(cert))
+    base = f"{scheme}://127.0.0.1:{port}"
+    with serving(command, log, f"{base}/healthz", verify):
+        yield base
+
+
+@contextmanager
+def serving(
+    command: list[str], log: Path, health_url: str, verify: ssl.SSLContext | bool
+) -> Iterator[None]:
+    with log.open("wb") as handle:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(health_url, process, verify)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture(scope="session")
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    log = tmp_path_factory.mktemp("faulty") / "uvicorn.log"
+    with uvicorn_app("tests.doctor.apps:failure_modes", log) as url:
+        yield Endpoint(url)
+
+
+@pytest.fixture(scope="session")
+def faulty_tls(
+    tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
+) -> Iterator[Endpoint]:
+    log = tmp_path_factory.mktemp("faulty-tls") / "uvicorn.log"
+    with uvicorn_app("tests.doctor.apps:failure_modes", log, tls=tls_files) as url:
+        yield Endpoint(url, cacert=str(tls_files[0]))
+
+
+@pytest.fixture(scope="session")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """The real service, started with the container's command line and settings env."""
+    log = tmp_path_factory.mktemp("product") / "server.log"
+    with running_server(PRODUCT_SETTINGS, log) as server:
+        yield Endpoint(server.url)
+
+
+@pytest.fixture(scope="session")
+def product_without_credentials(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    """The real service as the infra deploys it by default: credentials not allowed."""
+    log = tmp_path_factory.mktemp("product-nocred") / "server.log"
+    with running_server({Env.ALLOW_ORIGINS: ORIGIN}, log) as server:
+        yield Endpoint(server.url)
+
+
+@pytest.fixture
+def doctor(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run cors_doctor.main in-process; returns the exit code and what it printed."""
+
+    def run(*argv: str) -> Outcome:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return run
+
+
+def run_module(*argv: str, timeout: float = 60) -> Outcome:
+    """Run `python -m cors_doctor` as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cors_doctor", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+NGINX = Path("/usr/sbin/nginx")
+NGINX_SERVER = """
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    location / {{
+      proxy_pass http://127.0.0.1:{upstream};
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Proto https;
+    }}
+  }}
+"""
+
+
+@dataclass(frozen=True)
+class ProxiedPair:
+    untrusted: Endpoint  # uvicorn ignores the proxy's X-Forwarded-Proto (seed 000)
+    trusted: Endpoint  # uvicorn trusts the proxy's address: the fix
+
+
+@pytest.fixture(scope="session")
+def tls_proxy(
+    tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
+) -> Iterator[ProxiedPair]:
+    """nginx terminating TLS in front of two uvicorns, standing in for the ALB of seed 000."""
+    if not NGINX.exists():
+        pytest.fail(f"nginx is not installed at {NGINX}: run ./scripts/test.sh, which installs it")
+    folder = tmp_path_factory.mktemp("nginx")
+    cert, key = tls_files
+    app = "tests.doctor.apps:slash_redirect"
+    # 192.0.2.1 (TEST-NET) is a proxy address that is not the one in front: like an ALB whose
+    # address uvicorn's default (127.0.0.1 only) does not trust.
+    untrusted = ("--proxy-headers", "--forwarded-allow-ips", "192.0.2.1")
+    trusted = ("--proxy-headers", "--forwarded-allow-ips", "127.0.0.1")
+    with (
+        uvicorn_app(app, folder / "untrusted.log", extra=untrusted) as plain_untrusted,
+        uvicorn_app(app, folder / "trusted.log", extra=trusted) as plain_trusted,
+    ):
+        ports = {name: free_port() for name in ("untrusted", "trusted")}
+        upstreams = {"untrusted": plain_untrusted, "trusted": plain_trusted}
+        servers = "".join(
+            NGINX_SERVER.format(
+                port=ports[name], cert=cert, key=key, upstream=upstreams[name].rsplit(":", 1)[1]
+            )
+            for name in ports
+        )
+        temp = " ".join(
+            f"{kind}_temp_path {folder / kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        conf = folder / "nginx.conf"
+        conf.write_text(
+            f"daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
+            f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 64; }}\n"
+            f"http {{\n  access_log off;\n  {temp}\n{servers}}}\n"
+        )
+        command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
+        urls = {name: f"https://127.0.0.1:{port}" for name, port in ports.items()}
+        verify = ssl.create_default_context(cafile=str(cert))
+        with serving(command, folder / "nginx.out", f"{urls['untrusted']}/healthz", verify):
+            yield ProxiedPair(
+                untrusted=Endpoint(urls["untrusted"], cacert=str(cert)),
+                trusted=Endpoint(urls["trusted"], cacert=str(cert)),
+            )
