@@ -34,6 +34,7 @@ class Env:
     HOST: Final = "UVICORN_HOST"
     PORT: Final = "UVICORN_PORT"
     GRACEFUL_SHUTDOWN_SECONDS: Final = "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
+    KEEP_ALIVE_SECONDS: Final = "UVICORN_TIMEOUT_KEEP_ALIVE"
 
 
 # The one definition of how the container starts the server. The Dockerfile's CMD must equal it
@@ -51,6 +52,10 @@ SERVER_COMMAND: Final[tuple[str, ...]] = (
 CONTAINER_PORT: Final = 8000
 HEALTH_PATH: Final = "/healthz"
 DEFAULT_GRACEFUL_SHUTDOWN_SECONDS: Final = 20
+# An ALB keeps idle connections to targets for 60 s; uvicorn closes them after 5 s by default,
+# and a request the ALB sends on a connection uvicorn just closed becomes a 502. The target must
+# outlive the load balancer's idle timeout.
+KEEP_ALIVE_SECONDS: Final = 65
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods, header names
 
@@ -185,6 +190,7 @@ def container_environment(
         Env.HOST: "0.0.0.0",  # noqa: S104 - inside the container, behind the ALB's security group
         Env.PORT: str(CONTAINER_PORT),
         Env.GRACEFUL_SHUTDOWN_SECONDS: str(graceful_shutdown_seconds),
+        Env.KEEP_ALIVE_SECONDS: str(KEEP_ALIVE_SECONDS),
     }
     if public_base_url:
         env[Env.PUBLIC_BASE_URL] = public_base_url

@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +68,28 @@ def test_image_listens_on_the_contract_port() -> None:
 def test_image_shutdown_timeout_is_the_contract_default() -> None:
     timeout = dockerfile_env()[Env.GRACEFUL_SHUTDOWN_SECONDS]
     assert timeout == str(contract.DEFAULT_GRACEFUL_SHUTDOWN_SECONDS)
+
+
+def test_image_keeps_connections_open_longer_than_an_alb() -> None:
+    keep_alive = int(dockerfile_env()[Env.KEEP_ALIVE_SECONDS])
+    assert keep_alive == contract.KEEP_ALIVE_SECONDS
+    assert keep_alive > 60  # the ALB's default idle timeout
+
+
+def test_server_keeps_an_idle_connection_open_past_five_seconds(tmp_path: Path) -> None:
+    # uvicorn's own default (5 s) would close it; the contract's value must reach uvicorn.
+    settings = {**SETTINGS, Env.KEEP_ALIVE_SECONDS: str(contract.KEEP_ALIVE_SECONDS)}
+    server = start_server(settings, tmp_path / "server.log")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+            request = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+            conn.sendall(request)
+            assert b"200 OK" in conn.recv(4096)
+            time.sleep(6)
+            conn.sendall(request)
+            assert b"200 OK" in conn.recv(4096)
+    finally:
+        server.stop()
 
 
 def test_image_writes_no_bytecode_at_run_time() -> None:

@@ -1,0 +1,37 @@
+"""Load the local stack's API Gateway chain: `python -m benchmarks.load_bench [--duration 10]`.
+
+Starts its own stack (loopback only), runs a fixed-duration mixed preflight/GET/POST load with
+devstack.load and prints requests, req/s, p50/p99 and every non-2xx or socket error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from devstack import API_GATEWAY, Stack, StackConfig
+from devstack.load import run_load
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args(argv)
+    with Stack(StackConfig(public_alb=None)) as stack:
+        report = asyncio.run(
+            run_load(
+                stack.api_url(API_GATEWAY),
+                stack.site_origin(f"{API_GATEWAY}-site"),
+                duration=args.duration,
+                concurrency=args.concurrency,
+            )
+        )
+    print(report.summary())
+    clean = report.non_2xx == 0 and report.socket_errors == 0 and report.missing_cors == 0
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

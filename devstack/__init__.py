@@ -1,0 +1,30 @@
+"""A local, production-like stack: the service behind nginx standing in for each AWS hop.
+
+`python -m devstack` (or scripts/local-stack.sh) runs it until Ctrl-C; tests use `Stack`.
+"""
+
+from devstack.prereqs import PrerequisiteError
+from devstack.stack import (
+    API_GATEWAY,
+    PUBLIC_ALB,
+    TRUSTED_PROXY_ADDRESS,
+    TRUSTED_PROXY_CIDR,
+    Ingress,
+    ServiceSpec,
+    SiteSpec,
+    Stack,
+    StackConfig,
+)
+
+__all__ = [
+    "API_GATEWAY",
+    "PUBLIC_ALB",
+    "TRUSTED_PROXY_ADDRESS",
+    "TRUSTED_PROXY_CIDR",
+    "Ingress",
+    "PrerequisiteError",
+    "ServiceSpec",
+    "SiteSpec",
+    "Stack",
+    "StackConfig",
+]

@@ -1,0 +1,78 @@
+"""Fixtures for the end-to-end suite: one Chromium per session, stacks per session/module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from devstack import API_GATEWAY, PUBLIC_ALB, Ingress, SiteSpec, Stack, StackConfig
+from devstack.prereqs import PrerequisiteError, check
+from tests.e2e.browser import SitePage, launch_chromium, new_site_page
+
+INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB]
+# Sites whose config.json is broken on purpose, served next to the real ones.
+BAD_CONFIG_SITES = (
+    SiteSpec(name="no-config", ingress=API_GATEWAY, allowed=True, raw_config=""),
+    SiteSpec(name="bad-json", ingress=API_GATEWAY, allowed=True, raw_config="{apiUrl:"),
+    SiteSpec(name="no-api-url", ingress=API_GATEWAY, allowed=True, raw_config='{"api": "x"}'),
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prerequisites() -> None:
+    # A missing tool is a failure with the install command, never a silent skip.
+    try:
+        check(browser=True)
+    except PrerequisiteError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[Callable[[str], SitePage]]:
+    """Open a fresh browser context (no shared cache or cookies) on a URL."""
+    pages: list[SitePage] = []
+
+    def _open(url: str) -> SitePage:
+        site = new_site_page(browser)
+        pages.append(site)
+        site.open(url)
+        return site
+
+    yield _open
+    for site in pages:
+        site.page.context.close()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """Both chains with production settings."""
+    with Stack(StackConfig(extra_sites=BAD_CONFIG_SITES)) as running:
+        yield running
+
+
+@pytest.fixture(params=INGRESSES, ids=["through_api_gateway", "through_public_alb"])
+def ingress(request: pytest.FixtureRequest) -> Ingress:
+    chain: Ingress = request.param
+    return chain
+
+
+@pytest.fixture
+def site(stack: Stack, ingress: Ingress, open_page: Callable[[str], SitePage]) -> SitePage:
+    """The demo page on the origin the chain's API allows."""
+    return open_page(stack.site_url(f"{ingress}-site"))
+
+
+@pytest.fixture
+def other_site(stack: Stack, ingress: Ingress, open_page: Callable[[str], SitePage]) -> SitePage:
+    """The same page on an origin the API does not list."""
+    return open_page(stack.site_url(f"{ingress}-other"))

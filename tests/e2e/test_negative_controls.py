@@ -1,0 +1,77 @@
+"""Negative controls: the browser checks fail against the seeds' broken set-ups.
+
+Without these, a check that can never fail would look like a passing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from devstack import API_GATEWAY, PUBLIC_ALB, ServiceSpec, Stack, StackConfig
+from tests.e2e.browser import SitePage
+from tests.e2e.checks import check_blocked_by_cors, check_readable, check_stays_on_public_api
+
+BROKEN_APP = "tests.e2e.broken_app:create_app"
+
+
+@pytest.fixture(scope="module")
+def broken_stack() -> Iterator[Stack]:
+    config = StackConfig(
+        # (b) seed 001 topology with slash redirects on; the service trusts the ALB correctly.
+        api_gateway=ServiceSpec(app=BROKEN_APP),
+        # (a) seed 000: slash redirects on and FORWARDED_ALLOW_IPS unset (trusts 127.0.0.1 only).
+        public_alb=ServiceSpec(app=BROKEN_APP, forwarded_allow_ips=None),
+    )
+    with Stack(config) as running:
+        yield running
+
+
+def test_seed_000_setup_fails_the_trailing_slash_check_behind_public_alb(
+    broken_stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    site = open_page(broken_stack.site_url(f"{PUBLIC_ALB}-site"))
+    outcome = site.run("slash")
+    with pytest.raises(AssertionError, match="the browser left"):
+        check_stays_on_public_api(outcome, broken_stack.api_url(PUBLIC_ALB))
+    # What went wrong, as in the seed: the redirect pointed the browser at plain http.
+    assert any(url.startswith("http://127.0.0.1:") for url in outcome.requests), outcome.describe()
+
+
+def test_slash_redirect_behind_api_gateway_fails_the_trailing_slash_check(
+    broken_stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    site = open_page(broken_stack.site_url(f"{API_GATEWAY}-site"))
+    outcome = site.run("slash")
+    with pytest.raises(AssertionError, match="the browser left"):
+        check_stays_on_public_api(outcome, broken_stack.api_url(API_GATEWAY))
+    # Even with the ALB trusted, the redirect names the NLB's host and the ALB's http listener.
+    expected = f"http://{broken_stack.nlb_host}/v1/api/items"
+    assert expected in outcome.requests, outcome.describe()
+
+
+def test_default_trust_ignores_the_public_albs_forwarded_proto(broken_stack: Stack) -> None:
+    # The "VPC" address 127.0.0.2 is outside uvicorn's default (127.0.0.1), as a real ALB's is.
+    with httpx.Client(verify=False) as client:  # noqa: S501 - self-signed, loopback
+        seen = client.get(broken_stack.api_url(PUBLIC_ALB) + "debug/request").json()
+    assert seen["scheme"] == "http"
+    assert seen["peer_trusted"] is False
+    assert seen["forwarded_allow_ips"] is None
+
+
+def test_cors_block_check_fails_for_the_allowed_origin(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    outcome = open_page(stack.site_url(f"{API_GATEWAY}-site")).run("list")
+    with pytest.raises(AssertionError, match="the page read a response"):
+        check_blocked_by_cors(outcome, stack.api_url(API_GATEWAY))
+
+
+def test_readable_check_fails_for_the_disallowed_origin(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    outcome = open_page(stack.site_url(f"{API_GATEWAY}-other")).run("missing")
+    with pytest.raises(AssertionError, match="fetch failed"):
+        check_readable(outcome, 404)
