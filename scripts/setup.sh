@@ -63,3 +63,5 @@ fi
 export PATH="$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"
 # Node 20 is past jsii's support window; synth works, the banner is noise.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$(node -p 'process.versions.node.split(".")[0]')"
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import http.client
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -80,15 +80,18 @@ def test_server_keeps_an_idle_connection_open_past_five_seconds(tmp_path: Path) 
     # uvicorn's own default (5 s) would close it; the contract's value must reach uvicorn.
     settings = {**SETTINGS, Env.KEEP_ALIVE_SECONDS: str(contract.KEEP_ALIVE_SECONDS)}
     server = start_server(settings, tmp_path / "server.log")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
-            request = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
-            conn.sendall(request)
-            assert b"200 OK" in conn.recv(4096)
-            time.sleep(6)
-            conn.sendall(request)
-            assert b"200 OK" in conn.recv(4096)
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b"ok"
+        first_socket = conn.sock
+        time.sleep(6)
+        # Raises RemoteDisconnected if the server closed the idle connection.
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b"ok"
+        assert conn.sock is first_socket
     finally:
+        conn.close()
         server.stop()
 
 

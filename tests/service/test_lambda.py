@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import copy
 import importlib
 import json
@@ -54,6 +56,27 @@ def headers_of(response: dict[str, Any]) -> dict[str, str]:
     return merged
 
 
+def invoke(handler: Any, request: Event) -> dict[str, Any]:
+    """Call the handler as Lambda does: one invocation, a thread with no running event loop.
+
+    In this test session another suite (Playwright's sync API) may own the main thread's loop,
+    which mangum would try to reuse.
+    """
+
+    def run() -> dict[str, Any]:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            result: dict[str, Any] = handler(request, None)
+            return result
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 @pytest.fixture(scope="module")
 def handler() -> LambdaHandler:
     return LambdaHandler(build_app(Settings.model_validate(SETTINGS)))
@@ -70,7 +93,7 @@ PREFLIGHT = {
 def test_lambda_preflight_from_allowed_origin_gets_cors_headers(
     handler: LambdaHandler, kind: str
 ) -> None:
-    response = handler(event(kind, "OPTIONS", "/api/items", PREFLIGHT), None)
+    response = invoke(handler, event(kind, "OPTIONS", "/api/items", PREFLIGHT))
     headers = headers_of(response)
     assert response["statusCode"] == 200
     assert headers["access-control-allow-origin"] == APP_ORIGIN
@@ -82,7 +105,7 @@ def test_lambda_preflight_from_allowed_origin_gets_cors_headers(
 def test_lambda_get_from_allowed_origin_gets_cors_headers(
     handler: LambdaHandler, kind: str
 ) -> None:
-    response = handler(event(kind, "GET", "/api/items"), None)
+    response = invoke(handler, event(kind, "GET", "/api/items"))
     assert response["statusCode"] == 200
     assert headers_of(response)["access-control-allow-origin"] == APP_ORIGIN
     assert json.loads(response["body"])[0] == {"id": 1, "name": "first"}
@@ -94,20 +117,20 @@ def test_lambda_disallowed_origin_gets_no_allow_origin(
     handler: LambdaHandler, kind: str, method: str
 ) -> None:
     headers = {"Origin": "https://app.example.com.evil.test", **PREFLIGHT}
-    response = handler(event(kind, method, "/api/items", headers), None)
+    response = invoke(handler, event(kind, method, "/api/items", headers))
     assert "access-control-allow-origin" not in headers_of(response)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_lambda_docs_load_openapi_from_the_stage(handler: LambdaHandler, kind: str) -> None:
-    response = handler(event(kind, "GET", "/docs", {"Origin": None}), None)  # type: ignore[dict-item]
+    response = invoke(handler, event(kind, "GET", "/docs", {"Origin": None}))  # type: ignore[dict-item]
     assert response["statusCode"] == 200
     assert "/v1/openapi.json" in response["body"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_lambda_serves_openapi_under_the_stage(handler: LambdaHandler, kind: str) -> None:
-    response = handler(event(kind, "GET", "/openapi.json"), None)
+    response = invoke(handler, event(kind, "GET", "/openapi.json"))
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["servers"] == [{"url": "/v1"}]
 
@@ -117,7 +140,7 @@ def test_lambda_rest_stage_named_like_a_route_prefix_still_routes() -> None:
     app = LambdaHandler(build_app(Settings.model_validate(SETTINGS)))
     request = event("rest_v1", "GET", "/api/items")
     request["requestContext"]["stage"] = "api"
-    assert app(request, None)["statusCode"] == 200
+    assert invoke(app, request)["statusCode"] == 200
 
 
 def test_lambda_module_handler_reads_settings_from_environment(
@@ -126,11 +149,11 @@ def test_lambda_module_handler_reads_settings_from_environment(
     monkeypatch.setenv(Env.ALLOW_ORIGINS, "https://other.example.com")
     module = importlib.reload(importlib.import_module("service.lambda_handler"))
     request = event("http_v2", "GET", "/api/items", {"Origin": "https://other.example.com"})
-    response = module.handler(request, None)
+    response = invoke(module.handler, request)
     assert headers_of(response)["access-control-allow-origin"] == "https://other.example.com"
 
 
 def test_lambda_adapters_run_without_lifespan(handler: LambdaHandler) -> None:
     # lifespan "auto" would run startup and shutdown on every invocation.
-    handler(event("http_v2", "GET", "/healthz"), None)
+    invoke(handler, event("http_v2", "GET", "/healthz"))
     assert {adapter.lifespan for adapter in handler._adapters.values()} == {"off"}

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""CDK entry point: the only place that reads CDK context (defaults live in cdk.json)."""
+
+from __future__ import annotations
+
+import sys
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import AppConfig, ConfigError
+from infra.stacks import build
+
+
+def main() -> int:
+    app = cdk.App()
+    try:
+        config = AppConfig.from_context(app.node.get_all_context())
+    except ConfigError as exc:
+        # One line naming key and value; a traceback through jsii would bury it.
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    build(app, config)
+    # cdk-nag 3 is a policy-validation plugin: any unacknowledged finding fails synth and is
+    # listed in cdk.out/policy-validation-report.json.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

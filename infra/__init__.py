@@ -1,0 +1,1 @@
+"""The CDK app's constructs, stacks and typed configuration (see app.py for the entry point)."""

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as targets
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.nag import acknowledge
+from infra.retention import retention
+from service import contract
+
+NLB_PORT = 80
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiProps:
+    vpc: ec2.IVpc
+    vpc_cidr: str
+    alb_listener: elbv2.ApplicationListener
+    alb_port: int
+    site_origin: str
+    allow_credentials: bool
+    stage_name: str
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    log_retention_days: int
+
+
+class Api(Construct):
+    """REST API -> VPC link -> internal NLB -> the ALB. A pure proxy: the service owns CORS."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: ApiProps) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "NlbSecurityGroup",
+            vpc=props.vpc,
+            description="Internal NLB: the VPC link (from inside the VPC) to the ALB only",
+            allow_all_outbound=False,
+        )
+        # VPC link traffic reaches the NLB from its own private addresses, inside the VPC.
+        self.security_group.add_ingress_rule(
+            ec2.Peer.ipv4(props.vpc_cidr), ec2.Port.tcp(NLB_PORT), "VPC link (inside the VPC)"
+        )
+        self.load_balancer = elbv2.NetworkLoadBalancer(
+            self,
+            "Nlb",
+            vpc=props.vpc,
+            security_groups=[self.security_group],
+            internet_facing=False,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            cross_zone_enabled=True,
+        )
+        self.target_group = elbv2.NetworkTargetGroup(
+            self,
+            "AlbTarget",
+            vpc=props.vpc,
+            # An ALB-type target group must use the ALB listener's port.
+            port=props.alb_port,
+            protocol=elbv2.Protocol.TCP,
+            target_type=elbv2.TargetType.ALB,
+            targets=[targets.AlbListenerTarget(props.alb_listener)],
+            health_check=elbv2.HealthCheck(
+                protocol=elbv2.Protocol.HTTP,
+                path=contract.HEALTH_PATH,
+                interval=Duration.seconds(10),
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=2,
+            ),
+        )
+        # Forwarding and health checks to the ALB; the ALB's group admits the VPC's CIDR.
+        self.security_group.add_egress_rule(
+            ec2.Peer.ipv4(props.vpc_cidr), ec2.Port.tcp(props.alb_port), "To the internal ALB"
+        )
+        self.listener = self.load_balancer.add_listener(
+            "Tcp",
+            port=NLB_PORT,
+            protocol=elbv2.Protocol.TCP,
+            default_target_groups=[self.target_group],
+        )
+        self.vpc_link = apigw.VpcLink(self, "VpcLink", targets=[self.load_balancer])
+
+        self.access_log_group = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=retention(props.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="Proxy to the service; CORS is answered by the service itself",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Logging requires the account-level CloudWatch role (one per account and region).
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=props.stage_name,
+                throttling_rate_limit=props.throttle_rate_limit,
+                throttling_burst_limit=props.throttle_burst_limit,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+            ),
+        )
+        base = f"http://{self.load_balancer.load_balancer_dns_name}"
+        root_integration = self._integration(f"{base}/", proxy=False)
+        proxy_integration = self._integration(f"{base}/{{proxy}}", proxy=True)
+        self.rest_api.root.add_method("ANY", root_integration)
+        self.proxy_resource = self.rest_api.root.add_resource("{proxy+}")
+        self.proxy_resource.add_method(
+            "ANY",
+            proxy_integration,
+            request_parameters={"method.request.path.proxy": True},
+        )
+        self._add_cors_to_gateway_errors(props.site_origin, props.allow_credentials)
+
+        self.stage = self.rest_api.deployment_stage
+        # Without the trailing slash RestApi.url has: the service joins paths onto it.
+        self.url = Fn.join(
+            "",
+            [
+                "https://",
+                self.rest_api.rest_api_id,
+                f".execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{props.stage_name}",
+            ],
+        )
+        self._suppress()
+
+    def _integration(self, uri: str, *, proxy: bool) -> apigw.Integration:
+        return apigw.Integration(
+            type=apigw.IntegrationType.HTTP_PROXY,
+            integration_http_method="ANY",
+            uri=uri,
+            options=apigw.IntegrationOptions(
+                connection_type=apigw.ConnectionType.VPC_LINK,
+                vpc_link=self.vpc_link,
+                request_parameters=(
+                    {"integration.request.path.proxy": "method.request.path.proxy"}
+                    if proxy
+                    else None
+                ),
+            ),
+        )
+
+    def _add_cors_to_gateway_errors(self, site_origin: str, allow_credentials: bool) -> None:
+        # Throttling, missing routes and integration timeouts are answered by the gateway and
+        # never reach the service, so the browser would report them as CORS failures. The
+        # origin is fixed to the site's own: echoing the request's Origin would allow anyone.
+        headers = {
+            "Access-Control-Allow-Origin": f"'{site_origin}'",
+            "Vary": "'Origin'",
+        }
+        if allow_credentials:
+            headers["Access-Control-Allow-Credentials"] = "'true'"
+        for name, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.rest_api.add_gateway_response(name, type=response_type, response_headers=headers)
+
+    def _suppress(self) -> None:
+        api = self.rest_api
+        acknowledge(
+            api,
+            "AwsSolutions-APIG2",
+            "A transparent proxy: the FastAPI service validates every request body and "
+            "parameter against its own models.",
+        )
+        acknowledge(
+            api.deployment_stage,
+            "AwsSolutions-APIG3",
+            "WAF is a cost and threat-model decision left to the operator (README); stage "
+            "throttling limits abuse meanwhile.",
+        )
+        for method in api.methods:
+            acknowledge(
+                method,
+                "AwsSolutions-APIG4",
+                "The example API is public by design; authentication, when added, belongs to "
+                "the service so that CORS and auth errors stay consistent.",
+            )
+            acknowledge(
+                method,
+                "AwsSolutions-COG4",
+                "No Cognito user pool in this product; see the APIG4 acknowledgement.",
+            )
+        role = api.node.try_find_child("CloudWatchRole")
+        if role is not None:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM4",
+                "API Gateway's account-level CloudWatch role needs AWS's managed "
+                "AmazonAPIGatewayPushToCloudWatchLogs policy.",
+                findings=[
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AmazonAPIGatewayPushToCloudWatchLogs"
+                ],
+            )
+        acknowledge(
+            self.load_balancer,
+            "AwsSolutions-ELB2",
+            "NLB access logs are written only for TLS listeners; this NLB has one TCP "
+            "listener. Requests are logged by API Gateway and the ALB instead.",
+        )

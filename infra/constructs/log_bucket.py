@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.nag import acknowledge
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogBucketProps:
+    retention_days: int
+    # CloudFront's standard logs are written with ACLs, so that bucket needs them enabled;
+    # ALB access logs and S3 server access logs do not.
+    acls_for_cloudfront: bool = False
+
+
+class LogBucket(Construct):
+    """A private, SSE-S3 encrypted bucket that receives access logs and expires them."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: LogBucketProps) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            # ELB access logs support only SSE-S3.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=(
+                s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
+                if props.acls_for_cloudfront
+                else s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
+            ),
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days))],
+            # Logs are evidence: keep them when the stack goes away.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "This is the access-log destination; logging it into itself would loop and another "
+            "bucket would only move the question.",
+        )

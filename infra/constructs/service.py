@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk.region_info import FactName
+from constructs import Construct
+
+from infra.constructs.log_bucket import LogBucket, LogBucketProps
+from infra.nag import acknowledge
+from infra.retention import retention
+from service import contract
+
+# The image's HEALTHCHECK, repeated because ECS ignores the Dockerfile's: the task's health
+# gates deployments and the circuit breaker.
+HEALTH_CHECK_COMMAND = (
+    "CMD",
+    "python",
+    "-c",
+    "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + "
+    f"os.environ.get('{contract.Env.PORT}', '{contract.CONTAINER_PORT}') + "
+    f"'{contract.HEALTH_PATH}', timeout=2)",
+)
+LISTENER_PORT = 80
+CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-root if it changes
+ALB_LOG_PREFIX = "alb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceProps:
+    vpc: ec2.IVpc
+    vpc_cidr: str
+    image_directory: Path
+    cpu: int
+    memory_mib: int
+    desired_count: int
+    min_capacity: int
+    max_capacity: int
+    cpu_target_percent: int
+    requests_per_target: int
+    stop_timeout_seconds: int
+    deregistration_delay_seconds: int
+    log_retention_days: int
+
+
+class Service(Construct):
+    """Fargate service behind an internal ALB that accepts traffic only from inside the VPC."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: ServiceProps) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=props.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=retention(props.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "Task",
+            cpu=props.cpu,
+            memory_limit_mib=props.memory_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        self.task_definition.add_volume(name="tmp")
+        self.container = self.task_definition.add_container(
+            "App",
+            image=ecs.ContainerImage.from_asset(str(props.image_directory)),
+            command=list(contract.SERVER_COMMAND),
+            user=CONTAINER_USER,
+            readonly_root_filesystem=True,
+            port_mappings=[ecs.PortMapping(container_port=contract.CONTAINER_PORT)],
+            logging=ecs.LogDriver.aws_logs(stream_prefix="app", log_group=self.log_group),
+            stop_timeout=Duration.seconds(props.stop_timeout_seconds),
+            health_check=ecs.HealthCheck(
+                command=list(HEALTH_CHECK_COMMAND),
+                interval=Duration.seconds(15),
+                timeout=Duration.seconds(3),
+                retries=3,
+                start_period=Duration.seconds(10),
+            ),
+        )
+        self.container.add_mount_points(
+            ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False)  # noqa: S108
+        )
+
+        self.alb_security_group = ec2.SecurityGroup(
+            self,
+            "AlbSecurityGroup",
+            vpc=props.vpc,
+            description="Internal ALB: HTTP from inside the VPC (the NLB) only",
+            allow_all_outbound=False,
+        )
+        # The NLB in front has no security group and forwards from its private addresses.
+        self.alb_security_group.add_ingress_rule(
+            ec2.Peer.ipv4(props.vpc_cidr),
+            ec2.Port.tcp(LISTENER_PORT),
+            "HTTP from the NLB (inside the VPC)",
+        )
+        self.task_security_group = ec2.SecurityGroup(
+            self,
+            "TaskSecurityGroup",
+            vpc=props.vpc,
+            description="Service tasks: the container port from the ALB only",
+            # Tasks pull the image and send logs through the NAT gateway.
+            allow_all_outbound=True,
+        )
+        self.load_balancer = elbv2.ApplicationLoadBalancer(
+            self,
+            "Alb",
+            vpc=props.vpc,
+            internet_facing=False,
+            security_group=self.alb_security_group,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            drop_invalid_header_fields=True,
+        )
+        self.access_logs = LogBucket(
+            self, "AlbAccessLogs", props=LogBucketProps(retention_days=props.log_retention_days)
+        )
+        _log_alb_access(self.load_balancer, self.access_logs.bucket)
+
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            desired_count=props.desired_count,
+            security_groups=[self.task_security_group],
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            assign_public_ip=False,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            health_check_grace_period=Duration.seconds(30),
+            enable_execute_command=False,
+        )
+        self.listener = self.load_balancer.add_listener(
+            "Http",
+            port=LISTENER_PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            # The ingress rule above is the only one: do not let CDK open 0.0.0.0/0.
+            open=False,
+        )
+        self.target_group = self.listener.add_targets(
+            "Tasks",
+            port=contract.CONTAINER_PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[
+                self.service.load_balancer_target(
+                    container_name=self.container.container_name,
+                    container_port=contract.CONTAINER_PORT,
+                )
+            ],
+            deregistration_delay=Duration.seconds(props.deregistration_delay_seconds),
+            health_check=elbv2.HealthCheck(
+                path=contract.HEALTH_PATH,
+                healthy_http_codes="200",
+                interval=Duration.seconds(10),
+                timeout=Duration.seconds(5),
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=3,
+            ),
+        )
+        # add_targets wires ALB -> task security groups; the task group gets no other ingress.
+        scaling = self.service.auto_scale_task_count(
+            min_capacity=props.min_capacity, max_capacity=props.max_capacity
+        )
+        scaling.scale_on_cpu_utilization(
+            "Cpu",
+            target_utilization_percent=props.cpu_target_percent,
+            scale_in_cooldown=Duration.seconds(120),
+            scale_out_cooldown=Duration.seconds(60),
+        )
+        scaling.scale_on_request_count(
+            "Requests",
+            requests_per_target=props.requests_per_target,
+            target_group=self.target_group,
+            scale_in_cooldown=Duration.seconds(120),
+            scale_out_cooldown=Duration.seconds(60),
+        )
+        self._suppress()
+
+    def _suppress(self) -> None:
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "Only non-secret settings (origins, trusted CIDR, base URL, port) are plain "
+            "environment variables; secrets would come from Secrets Manager.",
+        )
+        role = self.task_definition.execution_role
+        if role is not None:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5",
+                "ecr:GetAuthorizationToken has no resource-level permissions; the ECS execution "
+                "role needs Resource '*' for it.",
+                findings=["Resource::*"],
+            )
+
+
+def _log_alb_access(alb: elbv2.ApplicationLoadBalancer, bucket: s3.Bucket) -> None:
+    """ALB access logs for an environment-agnostic stack.
+
+    `log_access_logs` needs a concrete region to pick the ELB account; here the account comes
+    from CDK's region table as a CloudFormation mapping resolved at deploy time.
+    """
+    stack = Stack.of(alb)
+    elb_account = stack.regional_fact(FactName.ELBV2_ACCOUNT)
+    alb.set_attribute("access_logs.s3.enabled", "true")
+    alb.set_attribute("access_logs.s3.bucket", bucket.bucket_name)
+    alb.set_attribute("access_logs.s3.prefix", ALB_LOG_PREFIX)
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["s3:PutObject"],
+            principals=[iam.AccountPrincipal(elb_account)],
+            resources=[bucket.arn_for_objects(f"{ALB_LOG_PREFIX}/AWSLogs/{stack.account}/*")],
+        )
+    )
+    policy = bucket.policy
+    if policy is not None:
+        # The ALB checks write access when the attribute is set.
+        alb.node.add_dependency(policy)

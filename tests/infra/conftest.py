@@ -1,0 +1,97 @@
+"""Synthesize the whole app once per session; every infra test reads that one assembly."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import AppConfig
+from infra.stacks import Stacks, build
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+@dataclass
+class Synth:
+    app: cdk.App
+    config: AppConfig
+    stacks: Stacks
+    outdir: Path
+    synth_error: str | None
+
+    def template(self, stack: cdk.Stack) -> Template:
+        return Template.from_json(self.raw(stack))
+
+    def raw(self, stack: cdk.Stack) -> dict[str, Any]:
+        path = self.outdir / f"{stack.artifact_id}.template.json"
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+    def template_files(self) -> list[Path]:
+        return sorted(self.outdir.glob("*.template.json"))
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    context = cdk_json_context()
+    config = AppConfig.from_context(context)
+    app = cdk.App(outdir=str(outdir), context=context)
+    stacks = build(app, config)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    error: str | None = None
+    try:
+        app.synth()
+    except RuntimeError as exc:
+        # cdk-nag fails synthesis on findings after the templates are written; the nag test
+        # reports them, the other tests still get templates.
+        error = str(exc)
+    return Synth(app=app, config=config, stacks=stacks, outdir=outdir, synth_error=error)
+
+
+@pytest.fixture(scope="session")
+def network(synth: Synth) -> Template:
+    return synth.template(synth.stacks.network)
+
+
+@pytest.fixture(scope="session")
+def edge(synth: Synth) -> Template:
+    return synth.template(synth.stacks.edge)
+
+
+@pytest.fixture(scope="session")
+def backend(synth: Synth) -> Template:
+    return synth.template(synth.stacks.backend)
+
+
+@pytest.fixture(scope="session")
+def site(synth: Synth) -> Template:
+    return synth.template(synth.stacks.site)
+
+
+def resources(template: Template, type_: str) -> dict[str, dict[str, Any]]:
+    return {name: dict(body) for name, body in template.find_resources(type_).items()}
+
+
+def only(template: Template, type_: str) -> tuple[str, dict[str, Any]]:
+    found = resources(template, type_)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

@@ -1,0 +1,156 @@
+"""The config parser: every error names the key and the value in one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.config import PREFIX, AppConfig, ConfigError
+from tests.infra.conftest import ROOT, cdk_json_context
+
+
+def test_cdk_json_defaults_equal_the_dataclass_defaults():
+    context = cdk_json_context()
+    ours = {key: value for key, value in context.items() if key.startswith(PREFIX)}
+    assert AppConfig.from_context(context) == AppConfig()
+    assert ours == AppConfig().context
+
+
+def test_cdk_feature_flags_do_not_trip_validation():
+    context = cdk_json_context()
+    assert any(key.startswith("@aws-cdk/") for key in context)
+    AppConfig.from_context({**context, "aws:cdk:enable-path-metadata": True, "other": "x"})
+
+
+def test_config_is_frozen():
+    config = AppConfig()
+    with pytest.raises(AttributeError):
+        config.desired_count = 3  # type: ignore[misc]
+
+
+def test_command_line_strings_are_parsed():
+    config = AppConfig.from_context(
+        {
+            "app:extraOrigins": "http://localhost:5173, https://admin.example.com",
+            "app:allowCredentials": "true",
+            "app:desiredCount": "3",
+            "app:natGateways": "2",
+        }
+    )
+    assert config.extra_origins == ("http://localhost:5173", "https://admin.example.com")
+    assert config.allow_credentials is True
+    assert config.desired_count == 3
+    assert config.nat_gateways == 2
+
+
+def test_stop_timeout_is_graceful_shutdown_plus_margin():
+    assert AppConfig(graceful_shutdown_seconds=30).stop_timeout_seconds == 35
+
+
+BAD = [
+    ({"app:extraOrigins": "http://localhost:5173/"}, "app:extraOrigins", "trailing slash"),
+    ({"app:extraOrigins": "https://example.com/app"}, "app:extraOrigins", "has a path"),
+    ({"app:extraOrigins": "localhost:5173"}, "app:extraOrigins", "http:// or https://"),
+    ({"app:extraOrigins": "null"}, "app:extraOrigins", "must never be trusted"),
+    ({"app:extraOrigins": "https://Example.com"}, "app:extraOrigins", "lower-case"),
+    (
+        {"app:extraOrigins": "*", "app:allowCredentials": True},
+        "app:extraOrigins",
+        "credentials",
+    ),
+    (
+        {"app:extraOrigins": "*", "app:allowCredentials": False},
+        "app:extraOrigins",
+        "cannot be combined",
+    ),
+    ({"app:extraOrigins": "http://a.com,http://a.com"}, "app:extraOrigins", "twice"),
+    ({"app:extraOrigins": 5}, "app:extraOrigins", "list of origins"),
+    ({"app:allowCredentials": "maybe"}, "app:allowCredentials", "not a boolean"),
+    ({"app:vpcCidr": "10.0.0.0/33"}, "app:vpcCidr", "not an IPv4 CIDR"),
+    ({"app:vpcCidr": "10.0.0.1/16"}, "app:vpcCidr", "host bits"),
+    ({"app:vpcCidr": "8.8.0.0/16"}, "app:vpcCidr", "private"),
+    ({"app:vpcCidr": "10.0.0.0/8"}, "app:vpcCidr", "/16 and /24"),
+    ({"app:natGateways": 0}, "app:natGateways", "1 or 2"),
+    ({"app:desiredCount": 0}, "app:desiredCount", "at least 1"),
+    ({"app:desiredCount": 5}, "app:desiredCount", "between minCapacity"),
+    ({"app:minCapacity": 0}, "app:minCapacity", "at least 1"),
+    ({"app:maxCapacity": 1}, "app:maxCapacity", ">= minCapacity"),
+    ({"app:cpu": "abc"}, "app:cpu", "whole number"),
+    ({"app:cpu": True}, "app:cpu", "whole number"),
+    ({"app:cpu": 300}, "app:cpu", "not a Fargate size"),
+    ({"app:memoryMiB": 4096}, "app:memoryMiB", "not valid with cpu=256"),
+    ({"app:logRetentionDays": 10}, "app:logRetentionDays", "CloudWatch accepts only"),
+    ({"app:stageName": "api"}, "app:stageName", "route prefix"),
+    ({"app:stageName": "v-1"}, "app:stageName", "letters, digits"),
+    ({"app:throttleRateLimit": 0}, "app:throttleRateLimit", "at least 1"),
+    ({"app:gracefulShutdownSeconds": 200}, "app:gracefulShutdownSeconds", "1..115"),
+    ({"app:cpuTargetPercent": 95}, "app:cpuTargetPercent", "between 10 and 90"),
+    ({"app:siteDomainName": "www.example.com"}, "app:siteCertificateArn", "go together"),
+    (
+        {
+            "app:siteDomainName": "www.example.com",
+            "app:siteCertificateArn": "arn:aws:acm:eu-west-1:000000000000:certificate/"
+            "12345678-1234-1234-1234-123456789012",
+        },
+        "app:siteCertificateArn",
+        "us-east-1",
+    ),
+    ({"app:containerPort": 8080}, "app:containerPort", "unknown setting"),
+    ({"app:desiredcount": 2}, "app:desiredcount", "unknown setting"),
+]
+
+
+@pytest.mark.parametrize(("context", "key", "reason"), BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_value_names_key_value_and_reason(context, key, reason):
+    with pytest.raises(ConfigError) as caught:
+        AppConfig.from_context(context)
+    message = str(caught.value)
+    assert caught.value.key == key
+    assert message.startswith(f"{key}=")
+    assert reason in message
+    assert "\n" not in message
+
+
+def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(outdir),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "line"),
+    [
+        (
+            {"app:extraOrigins": "https://example.com/path"},
+            "error: app:extraOrigins=https://example.com/path: origin 'https://example.com/path' "
+            "has a path",
+        ),
+        ({"app:desiredCount": "ten"}, "error: app:desiredCount=ten: must be a whole number"),
+        ({"app:bogus": "1"}, "error: app:bogus=1: unknown setting"),
+    ],
+)
+def test_app_py_fails_with_one_line_and_exit_code_1(tmp_path, context, line):
+    result = _run_app(context, tmp_path)
+    assert result.returncode == 1
+    errors = [row for row in result.stderr.splitlines() if row.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(line)
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.template.json"))

@@ -1,0 +1,157 @@
+"""Frontend deployment, cdk-nag (AwsSolutions) and cfn-lint over the one synthesized assembly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from constructs import IConstruct
+
+from infra.constructs.frontend import RUNTIME_CONFIG_API_KEY
+from infra.nag import acknowledge, flatten_reference
+from tests.infra.conftest import ROOT, dumps, resources
+
+
+def _deployments(site: Template) -> dict[str, dict[str, Any]]:
+    found = resources(site, "Custom::CDKBucketDeployment")
+    assert len(found) == 2
+    return found
+
+
+def test_both_deployments_keep_each_others_files(site):
+    for name, deployment in _deployments(site).items():
+        assert deployment["Properties"]["Prune"] is False, name
+
+
+def test_entry_and_config_are_no_cache_and_invalidate(synth, site, edge):
+    deployments = _deployments(site)
+    (entry,) = [
+        d["Properties"]
+        for d in deployments.values()
+        if "no-cache" in dumps(d["Properties"].get("SystemMetadata", {}))
+    ]
+    assert entry["DistributionPaths"] == ["/*"]
+    assert "FrontendDistribution" in dumps(entry["DistributionId"])
+    # The runtime config.json carries the API's stage URL (a reference to the backend stack).
+    markers = dumps(entry["SourceMarkers"])
+    assert "ApiRestApi" in markers or "CorsSafeBackend" in markers
+    (assets,) = [d["Properties"] for d in deployments.values() if d["Properties"] is not entry]
+    assert "no-cache" not in dumps(assets.get("SystemMetadata", {}))
+    assert "DistributionId" not in assets
+
+
+def test_entry_deploys_after_assets(site):
+    deployments = _deployments(site)
+    dependent = [name for name, d in deployments.items() if d.get("DependsOn")]
+    assert len(dependent) == 1
+    others = set(deployments) - set(dependent)
+    assert others <= set(deployments[dependent[0]]["DependsOn"])
+
+
+def test_no_staged_frontend_asset_contains_a_local_config_json(synth):
+    staged = [p for p in synth.outdir.glob("asset.*") if p.is_dir()]
+    frontend = [p for p in staged if (p / "index.html").exists() or (p / "config.json").exists()]
+    assert len(frontend) >= 2
+    for directory in frontend:
+        config = directory / "config.json"
+        if config.exists():
+            # Only the generated file may exist: alone, with the deploy-time API URL marker.
+            assert sorted(p.name for p in directory.iterdir()) == ["config.json"]
+            assert config.read_text().startswith(f'{{"{RUNTIME_CONFIG_API_KEY}":<<marker:')
+
+
+def test_runtime_config_key_is_the_one_the_spa_reads():
+    app_js = (ROOT / "frontend" / "app.js").read_text()
+    assert f"config.{RUNTIME_CONFIG_API_KEY}" in app_js
+
+
+def test_no_physical_names(synth):
+    named = ("BucketName", "FunctionName", "ClusterName", "LoadBalancerName", "RoleName")
+    for path in synth.template_files():
+        template = json.loads(path.read_text())
+        for name, resource in template["Resources"].items():
+            for key in named:
+                assert key not in resource.get("Properties", {}), f"{path.name}:{name}:{key}"
+
+
+def test_cdk_nag_finds_nothing_unacknowledged(synth):
+    report = synth.outdir / "validation-report.json"
+    violations = []
+    if report.exists():
+        for plugin in json.loads(report.read_text())["pluginReports"]:
+            violations += [
+                f"{v['severity']} {v['ruleName']} at "
+                + ", ".join(c["constructPath"] for c in v["violatingConstructs"])
+                for v in plugin["violations"]
+            ]
+    assert violations == []
+    assert synth.synth_error is None
+
+
+def _acknowledgements(root: IConstruct) -> Iterator[tuple[IConstruct, dict[str, Any]]]:
+    key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    for construct in root.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == key:
+                yield construct, entry.data
+
+
+def test_every_acknowledgement_targets_a_resource_and_has_a_reason(synth):
+    ours = [
+        (construct, rule, reason)
+        for construct, data in _acknowledgements(synth.app)
+        for rule, reason in data.items()
+        if "AwsSolutions-" in rule
+    ]
+    assert len(ours) >= 10
+    for construct, rule, reason in ours:
+        assert not isinstance(construct, cdk.Stack | cdk.App), (construct.node.path, rule)
+        assert isinstance(reason, str), rule
+        assert len(reason) >= 20, (construct.node.path, rule)
+
+
+def test_acknowledge_refuses_a_whole_stack():
+    app = cdk.App()
+    stack = cdk.Stack(app, "S")
+    with pytest.raises(ValueError, match="not on the stack"):
+        acknowledge(stack, "AwsSolutions-S1", "a long enough reason for the test")
+
+
+def test_cfn_lint_reports_nothing(synth):
+    files = [str(p) for p in synth.template_files()]
+    assert len(files) == 4
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--config-file",
+            str(ROOT / ".cfnlintrc.yaml"),
+            "--",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("node", "flat"),
+    [
+        ({"Fn::Join": ["", [{"Fn::ImportValue": "Edge:Out"}, "/*"]]}, "Edge:Out/*"),
+        ({"Fn::GetAtt": ["Bucket", "Arn"]}, "<Bucket.Arn>"),
+        ({"Fn::Sub": "arn:${AWS::Partition}:s3:::x"}, "arn:<AWS::Partition>:s3:::x"),
+        ({"Ref": "AWS::Region"}, "<AWS::Region>"),
+        ({"Fn::GetStackOutput": {"StackName": "E"}}, '{"Fn::GetStackOutput":{"StackName":"E"}}'),
+    ],
+)
+def test_flatten_reference_matches_cdk_nag_finding_names(node, flat):
+    assert flatten_reference(node) == flat
