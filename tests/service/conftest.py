@@ -37,11 +37,19 @@ def make_client(**settings: str) -> TestClient:
     return TestClient(build_app(Settings.model_validate(settings)), raise_server_exceptions=False)
 
 
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **overrides: str
+) -> Iterator[httpx.Client]:
+    """A real uvicorn (the container's command) with SETTINGS plus overrides, and a client."""
+    log: Path = tmp_path_factory.mktemp(name) / "server.log"
+    settings = {**SETTINGS, **overrides}
+    with running_server(settings, log) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def uvicorn_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    log: Path = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    with running_server(SETTINGS, log) as server, httpx.Client(base_url=server.url) as client:
-        yield client
+    yield from serve(tmp_path_factory, "uvicorn")
 
 
 @pytest.fixture(params=["in-process", "uvicorn"])

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from service.contract import Env
-from tests.service.conftest import APP_ORIGIN, SETTINGS, Client, make_client
-from tests.support.servers import running_server
+from tests.service.conftest import APP_ORIGIN, SETTINGS, Client, make_client, serve
 
 
 def test_healthz_is_200_ok(client: Client) -> None:
@@ -74,10 +72,9 @@ def test_diagnostics_are_on_by_default(client: Client) -> None:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     # As behind API Gateway: the public URL has a stage prefix the gateway strips.
-    log: Path = tmp_path_factory.mktemp("staged") / "server.log"
-    settings = {**SETTINGS, Env.PUBLIC_BASE_URL: "https://api.example.com/v1/"}
-    with running_server(settings, log) as server, httpx.Client(base_url=server.url) as client:
-        yield client
+    yield from serve(
+        tmp_path_factory, "staged", **{Env.PUBLIC_BASE_URL: "https://api.example.com/v1/"}
+    )
 
 
 def test_docs_under_stage_load_openapi_from_the_stage(staged: httpx.Client) -> None:

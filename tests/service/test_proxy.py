@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from service.contract import Env
-from tests.service.conftest import APP_ORIGIN, SETTINGS, error_lines
-from tests.support.servers import run_to_exit, running_server
+from tests.service.conftest import APP_ORIGIN, SETTINGS, error_lines, serve
+from tests.support.servers import run_to_exit
 
 SPOOFED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
 
@@ -18,19 +17,13 @@ SPOOFED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
 @pytest.fixture(scope="module")
 def untrusting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     # Trusts a VPC range the test client (127.0.0.1) is not in.
-    log: Path = tmp_path_factory.mktemp("untrusting") / "server.log"
-    settings = {**SETTINGS, Env.FORWARDED_ALLOW_IPS: "10.0.0.0/16"}
-    with running_server(settings, log) as server, httpx.Client(base_url=server.url) as client:
-        yield client
+    yield from serve(tmp_path_factory, "untrusting", **{Env.FORWARDED_ALLOW_IPS: "10.0.0.0/16"})
 
 
 @pytest.fixture(scope="module")
 def trusting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     # The test client plays the ALB: loopback is the trusted proxy network here.
-    log: Path = tmp_path_factory.mktemp("trusting") / "server.log"
-    settings = {**SETTINGS, Env.FORWARDED_ALLOW_IPS: "127.0.0.0/8"}
-    with running_server(settings, log) as server, httpx.Client(base_url=server.url) as client:
-        yield client
+    yield from serve(tmp_path_factory, "trusting", **{Env.FORWARDED_ALLOW_IPS: "127.0.0.0/8"})
 
 
 def test_spoofed_forwarded_proto_from_untrusted_peer_leaves_scheme_http(
