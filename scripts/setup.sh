@@ -35,10 +35,16 @@ if [ "$WANT_TEST" = 1 ]; then
   fi
 fi
 
-# Python: one virtualenv, re-synced only when a requirements file changed.
+# Python: one virtualenv, re-synced only when a requirements file changed. The test set
+# includes the synth set, so installing it also satisfies synth.
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+synth_stamp=".venv/.req-synth-$(hash_of requirements.txt service/requirements.txt)"
 req_files=(requirements.txt service/requirements.txt)
-[ "$WANT_TEST" = 1 ] && req_files+=(requirements-dev.txt)
-stamp=".venv/.requirements-$(cat "${req_files[@]}" | sha256sum | cut -c1-16)"
+stamp="$synth_stamp"
+if [ "$WANT_TEST" = 1 ]; then
+  req_files+=(requirements-dev.txt)
+  stamp=".venv/.req-test-$(hash_of "${req_files[@]}")"
+fi
 if [ ! -f "$stamp" ]; then
   [ -x .venv/bin/python ] || { say "creating .venv"; python3 -m venv .venv; }
   say "installing Python packages (${req_files[*]})"
@@ -49,9 +55,8 @@ if [ ! -f "$stamp" ]; then
     grep -v '^WARNING: Location' "$log" >&2 || true
     die "pip install failed (see above)"
   fi
-  rm -f "$log"
-  rm -f .venv/.requirements-*
-  touch "$stamp"
+  rm -f "$log" .venv/.req-*
+  touch "$stamp" "$synth_stamp"
 fi
 
 # Node: the pinned CDK CLI.
