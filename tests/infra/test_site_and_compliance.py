@@ -14,6 +14,7 @@ import pytest
 from aws_cdk.assertions import Template
 from constructs import IConstruct
 
+from cors_doctor.cli import find_output
 from infra.constructs.frontend import RUNTIME_CONFIG_API_KEY
 from infra.nag import acknowledge, flatten_reference
 from tests.infra.conftest import ROOT, dumps, resources
@@ -155,3 +156,20 @@ def test_cfn_lint_reports_nothing(synth):
 )
 def test_flatten_reference_matches_cdk_nag_finding_names(node, flat):
     assert flatten_reference(node) == flat
+
+
+def test_smoke_check_finds_exactly_the_deployed_api_and_site_urls(synth):
+    # `cdk deploy --outputs-file` writes {stack: {output: value}}; the smoke check must pick the
+    # API and site outputs out of every output this app declares, unambiguously.
+    outputs: dict[str, object] = {}
+    for path in synth.template_files():
+        declared = json.loads(path.read_text()).get("Outputs", {})
+        outputs[path.name.removesuffix(".template.json")] = {
+            name: f"value-of-{path.name}-{name}" for name in declared
+        }
+    api = find_output(outputs, "ApiUrl", "outputs.json")
+    site = find_output(outputs, "SiteUrl", "outputs.json")
+    assert api.endswith("-ApiUrl")
+    assert "Backend" in api
+    assert site.endswith("-SiteUrl")
+    assert "Edge" in site
