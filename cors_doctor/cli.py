@@ -125,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-credentials",
         dest="credentials",
         action="store_false",
-        help="send the POST without credentials (for a stack deployed with allowCredentials "
-        "false, the infra default)",
+        help="send the POST without credentials (only for a stack deployed with "
+        "-c app:allowCredentials=false; the default stack allows credentials)",
     )
     _add_common(smoke)
     return parser

@@ -58,6 +58,10 @@ DEFAULT_GRACEFUL_SHUTDOWN_SECONDS: Final = 20
 KEEP_ALIVE_SECONDS: Final = 65
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods, header names
+# What a browser serializes as an origin's host: a lower-case DNS name or IPv4 address (IDNs
+# arrive as punycode), or a bracketed IPv6 address.
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def encode_list(values: Iterable[str]) -> str:
@@ -120,7 +124,28 @@ def validate_origin(origin: str) -> str:
         raise ValueError(f"origin {origin!r} must be lower-case, as browsers send it")
     if port is not None and f":{port}" not in parts.netloc:
         raise ValueError(f"origin {origin!r} has a malformed port")
+    bare_host = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
+    if not (_HOST.match(bare_host) or _is_bracketed_ipv6(bare_host)):
+        raise ValueError(
+            f"origin {origin!r} has an invalid host (wildcards are not origins; use an origin "
+            "regex for patterns)"
+        )
+    if port is not None and port == _DEFAULT_PORTS[parts.scheme]:
+        raise ValueError(
+            f"origin {origin!r} names the default port, which browsers never send; use "
+            f"'{parts.scheme}://{bare_host}'"
+        )
     return origin
+
+
+def _is_bracketed_ipv6(host: str) -> bool:
+    if not (host.startswith("[") and host.endswith("]")):
+        return False
+    try:
+        ipaddress.IPv6Address(host[1:-1])
+    except ValueError:
+        return False
+    return True
 
 
 def validate_origins(origins: Iterable[str]) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import copy
 import importlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +155,19 @@ def test_lambda_module_handler_reads_settings_from_environment(
     assert headers_of(response)["access-control-allow-origin"] == "https://other.example.com"
 
 
-def test_lambda_adapters_run_without_lifespan(handler: LambdaHandler) -> None:
+def test_lambda_invocations_never_run_the_lifespan() -> None:
     # lifespan "auto" would run startup and shutdown on every invocation.
-    invoke(handler, event("http_v2", "GET", "/healthz"))
-    assert {adapter.lifespan for adapter in handler._adapters.values()} == {"off"}
+    app = build_app(Settings.model_validate(SETTINGS))
+    runs: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def counting(_: object) -> AsyncIterator[None]:
+        runs.append("startup")
+        yield
+        runs.append("shutdown")
+
+    app.router.lifespan_context = counting
+    handler = LambdaHandler(app)
+    for _ in range(3):
+        assert invoke(handler, event("http_v2", "GET", "/healthz"))["statusCode"] == 200
+    assert runs == []

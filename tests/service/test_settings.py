@@ -56,6 +56,11 @@ def test_empty_origin_list_with_credentials_is_refused() -> None:
         ("https://user@app.example.com", "user info"),
         ("https://App.Example.com", "lower-case"),
         ("null", "never be trusted"),
+        ("https://app.example.com:443", "default port"),
+        ("http://app.example.com:80", "default port"),
+        ("https://*.example.com", "invalid host"),
+        ("https://app_example.com", "invalid host"),
+        ("https://app..example.com", "invalid host"),
     ],
 )
 def test_malformed_origin_is_refused_naming_setting_and_value(origin: str, reason: str) -> None:
@@ -64,6 +69,20 @@ def test_malformed_origin_is_refused_naming_setting_and_value(origin: str, reaso
     assert message.startswith(f"invalid setting {Env.ALLOW_ORIGINS}=")
     assert repr(origin) in message
     assert reason in message
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://localhost:5173",
+        "https://app.example.com:8443",
+        "http://127.0.0.1:8080",
+        "http://[::1]:3000",
+        "https://xn--bcher-kva.example",
+    ],
+)
+def test_well_formed_origin_is_accepted(origin: str) -> None:
+    assert Settings.model_validate({Env.ALLOW_ORIGINS: origin}).allow_origins == [origin]
 
 
 def test_origin_with_path_error_suggests_the_bare_origin() -> None:
