@@ -21,8 +21,8 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     build(app, config)
-    # cdk-nag 3 is a policy-validation plugin: any unacknowledged finding fails synth and is
-    # listed in cdk.out/policy-validation-report.json.
+    # cdk-nag 3 is a policy-validation plugin: any unacknowledged finding, warnings included,
+    # fails synth and is listed in cdk.out/validation-report.json.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     app.synth()
     return 0

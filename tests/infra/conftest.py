@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,26 @@ class Synth:
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
+
+    def staged_files(self, stack: cdk.Stack) -> dict[str, set[str]]:
+        """Object key in the CDK asset bucket -> the files that asset ships (relative paths).
+
+        Read from the stack's asset manifest, i.e. what `cdk deploy` would actually upload.
+        """
+        manifest = json.loads((self.outdir / f"{stack.artifact_id}.assets.json").read_text())
+        staged: dict[str, set[str]] = {}
+        for asset in manifest["files"].values():
+            path = self.outdir / asset["source"]["path"]
+            if path.is_dir():
+                files = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+            elif zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    files = {n for n in archive.namelist() if not n.endswith("/")}
+            else:
+                files = {path.name}
+            for destination in asset["destinations"].values():
+                staged[destination["objectKey"]] = files
+        return staged
 
 
 @pytest.fixture(scope="session")
