@@ -39,6 +39,24 @@ DEFAULT_APP: Final = "service.app:create_app"
 # Stands in for the NLB's DNS name, which API Gateway sends as Host; it resolves nowhere, like
 # the internal name does from a browser.
 NLB_HOST: Final = "internal-nlb.local"
+# API Gateway REST API's maximum integration timeout; then the gateway answers 504 itself.
+INTEGRATION_TIMEOUT_SECONDS: Final = 29
+
+
+def site_content_security_policy(api_origin: str) -> str:
+    """The CSP CloudFront sends with the site, with connect-src naming the local API origin.
+
+    Keep these directives identical to the response headers policy in
+    infra/constructs/frontend.py (not imported: it pulls in aws-cdk). Only connect-src differs:
+    production allows https://*.execute-api.<region>.amazonaws.com, here the one local API
+    origin. tests/e2e/test_frontend.py compares the two.
+    """
+    return (
+        "default-src 'self'; "
+        f"connect-src 'self' {api_origin}; "
+        "img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,8 @@ class StackConfig:
     public_alb: ServiceSpec | None = field(default_factory=ServiceSpec)
     stage: str = "v1"
     extra_sites: tuple[SiteSpec, ...] = ()
+    # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
+    integration_timeout_seconds: int = INTEGRATION_TIMEOUT_SECONDS
 
     def services(self) -> dict[Ingress, ServiceSpec]:
         chains: dict[Ingress, ServiceSpec | None] = {
@@ -207,6 +227,15 @@ class Stack:
     def site_origin(self, name: str) -> str:
         return self.site_url(name).rstrip("/")
 
+    def api_origin(self, ingress: Ingress) -> str:
+        """scheme://host:port of the chain's public API (no stage)."""
+        return "/".join(self.api_url(ingress).split("/", 3)[:3])
+
+    @property
+    def gateway_site_origin(self) -> str:
+        """The one site origin API Gateway's own error responses name (never the caller's)."""
+        return self.site_origin(f"{API_GATEWAY}-site")
+
     def allowed_origins(self, ingress: Ingress) -> list[str]:
         return [
             self.site_origin(s.name)
@@ -344,6 +373,8 @@ class Stack:
                         "gateway_port": self.ports["gateway"],
                         "stage": self.config.stage,
                         "nlb_host": self.nlb_host,
+                        "site_origin": self.gateway_site_origin,
+                        "integration_timeout": f"{self.config.integration_timeout_seconds}s",
                     },
                 )
             )
@@ -373,7 +404,16 @@ class Stack:
                 )
             else:
                 location = "            return 404;"
-            api_origin = self.api_url(site.ingress).split("/", 3)
+            headers = site_dir / "headers.conf"
+            headers.write_text(
+                _render(
+                    "site_headers.conf.template",
+                    {
+                        "name": site.name,
+                        "csp": site_content_security_policy(self.api_origin(site.ingress)),
+                    },
+                )
+            )
             sites.append(
                 _render(
                     "site.conf.template",
@@ -381,7 +421,7 @@ class Stack:
                         "name": site.name,
                         "port": self.ports[f"site:{site.name}"],
                         "frontend": FRONTEND,
-                        "connect_src": "/".join(api_origin[:3]),
+                        "headers": headers,
                         "config_location": location,
                     },
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,21 @@ CHROMIUM_ARGS = [
 ]
 # Bounded waits: every step here takes milliseconds on loopback.
 TIMEOUT_MS = 5_000
+# How long to wait for Chromium to log why a fetch failed (it does so just after rejecting it).
+FAILURE_REASON_TIMEOUT_S = 3.0
+# A cross-origin call to any URL, made from the page the way app.js makes its calls.
+FETCH_FROM_PAGE = """async (url) => {
+  const outcome = { action: "fetch", method: "GET", url, status: null, body: null, error: null };
+  try {
+    const response = await fetch(url, { credentials: "include" });
+    outcome.status = response.status;
+    const text = await response.text();
+    try { outcome.body = JSON.parse(text); } catch { outcome.body = text; }
+  } catch (error) {
+    outcome.error = `${error.name}: ${error.message}`;
+  }
+  return outcome;
+}"""
 
 
 @dataclass
@@ -70,6 +86,8 @@ class SitePage:
     def __init__(self, page: Page) -> None:
         self.page = page
         self._current = Outcome(result={})
+        # What the last open() recorded: the page load, with any console message it caused.
+        self.loaded = self._current
         page.on("request", self._on_request)
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_failed)
@@ -90,7 +108,7 @@ class SitePage:
 
     def open(self, url: str) -> Outcome:
         """Load the page; return what it showed once ready (or once it gave up on config)."""
-        self._current = Outcome(result={})
+        self._current = self.loaded = Outcome(result={})
         self.page.goto(url)
         self.page.wait_for_selector(
             "body[data-ready=true], #result[data-state=config-error]", state="attached"
@@ -103,9 +121,33 @@ class SitePage:
         self.page.wait_for_selector("#result[data-state=done]", state="attached")
         outcome = self._finish()
         if outcome.error:
-            # Chromium logs the reason for a failed fetch just after rejecting it.
-            self.page.wait_for_timeout(150)
+            self._wait_for_failure_reason(outcome)
         return outcome
+
+    def fetch(self, url: str) -> Outcome:
+        """GET any URL from the page's origin with credentials, as app.js would."""
+        self._current = Outcome(result={})
+        outcome = self._current
+        outcome.result = self.page.evaluate(FETCH_FROM_PAGE, url)
+        if outcome.error:
+            self._wait_for_failure_reason(outcome)
+        return outcome
+
+    def _wait_for_failure_reason(self, outcome: Outcome) -> None:
+        """Let the failed request and Chromium's console line about it arrive (bounded).
+
+        Chromium reports both just after the page sees the fetch reject; on a loaded machine
+        that can take a while. If they never come, the checks say what is missing.
+        """
+
+        def recorded() -> bool:
+            urls = [url for url, _ in outcome.failed]
+            return any(url in line for url in urls for line in outcome.console)
+
+        deadline = time.monotonic() + FAILURE_REASON_TIMEOUT_S
+        while not recorded() and time.monotonic() < deadline:
+            # Lets Playwright dispatch the pending "requestfailed" and "console" events.
+            self.page.wait_for_timeout(20)
 
     def _finish(self) -> Outcome:
         self._current.result = json.loads(self.page.inner_text("#result"))

@@ -50,13 +50,40 @@ def check_stays_on_public_api(outcome: Outcome, api_url: str) -> None:
     check_readable(outcome, 404)
 
 
-def check_blocked_by_cors(outcome: Outcome, api_url: str) -> None:
-    """The browser refused the API's response to a disallowed origin, and said why."""
+# What Chromium logs when it withholds a response for want of Access-Control-Allow-Origin.
+NO_ALLOW_ORIGIN = "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+# ... and, before that reason, when it was the preflight (OPTIONS) that failed the check.
+PREFLIGHT_FAILED = "Response to preflight request doesn't pass access control check"
+
+
+def check_blocked_by_cors(outcome: Outcome, api_url: str, *, preflight: bool = False) -> None:
+    """The browser refused the API's response to a disallowed origin, and said why.
+
+    Chromium hides a blocked response from the page and from Playwright (no "response" event),
+    so the evidence is the rejected fetch, the failed request and the console's reason.
+    `preflight`: the request needed a preflight, and the browser must say that is what failed.
+    """
     assert outcome.status is None, f"the page read a response\n{outcome.describe()}"
     assert outcome.error == "TypeError: Failed to fetch", outcome.describe()
-    assert any("has been blocked by CORS policy" in line for line in outcome.console), (
-        f"no CORS error in the console\n{outcome.describe()}"
-    )
+    url = outcome.result.get("url")
     public = _origin(api_url)
-    allowed = [r for r in outcome.responses if _origin(r[1]) == public and r[2] is not None]
-    assert not allowed, f"a response carried Access-Control-Allow-Origin\n{outcome.describe()}"
+    assert isinstance(url, str), f"no request URL\n{outcome.describe()}"
+    assert _origin(url) == public, f"the call was not to {public}\n{outcome.describe()}"
+    assert (url, "net::ERR_FAILED") in outcome.failed, (
+        f"the browser did not report {url} as failed\n{outcome.describe()}"
+    )
+    cors = [
+        line
+        for line in outcome.cors_errors()
+        if line.startswith(f"Access to fetch at '{url}' from origin ")
+        and "has been blocked by CORS policy" in line
+    ]
+    assert cors, f"no CORS error for {url} in the console\n{outcome.describe()}"
+    assert all(NO_ALLOW_ORIGIN in line for line in cors), (
+        f"blocked for another reason than a missing allow-origin\n{outcome.describe()}"
+    )
+    mentions_preflight = [PREFLIGHT_FAILED in line for line in cors]
+    assert all(mentions_preflight) if preflight else not any(mentions_preflight), (
+        f"expected the {'preflight' if preflight else 'request itself'} to be blocked\n"
+        f"{outcome.describe()}"
+    )

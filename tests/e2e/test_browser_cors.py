@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
-from devstack import Ingress, Stack
+from devstack import API_GATEWAY, Ingress, Stack
 from tests.e2e.browser import SitePage
 from tests.e2e.checks import (
     check_blocked_by_cors,
@@ -69,9 +71,7 @@ def test_simple_get_from_disallowed_origin_is_blocked(
 def test_preflighted_post_from_disallowed_origin_is_blocked(
     other_site: SitePage, stack: Stack, ingress: Ingress
 ) -> None:
-    outcome = other_site.run("create")
-    check_blocked_by_cors(outcome, stack.api_url(ingress))
-    assert any("preflight" in line for line in outcome.cors_errors()), outcome.describe()
+    check_blocked_by_cors(other_site.run("create"), stack.api_url(ingress), preflight=True)
 
 
 def test_disallowed_origin_gets_no_allow_origin_header_from_the_chain(
@@ -109,3 +109,29 @@ def test_site_origin_gets_its_own_origin_and_credentials_from_the_chain(
     assert response.headers["access-control-allow-origin"] == origin
     assert response.headers["access-control-allow-credentials"] == "true"
     assert "Origin" in response.headers["vary"]
+
+
+def test_gateway_generated_403_is_readable_by_the_page(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    # A path outside the stage never reaches the service: the gateway answers 403 itself, and
+    # its DEFAULT_4XX CORS headers let the page read that instead of a bare "Failed to fetch".
+    site = open_page(stack.site_url(f"{API_GATEWAY}-site"))
+    outcome = site.fetch(stack.api_origin(API_GATEWAY) + "/not-a-stage/x")
+    check_readable(outcome, 403)
+    assert outcome.body == {"message": "Missing Authentication Token"}, outcome.describe()
+
+
+def test_gateway_generated_403_stays_hidden_from_a_disallowed_origin(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    # The gateway names the site's fixed origin, so any other origin is still refused.
+    site = open_page(stack.site_url(f"{API_GATEWAY}-other"))
+    outcome = site.fetch(stack.api_origin(API_GATEWAY) + "/not-a-stage/x")
+    assert outcome.status is None, outcome.describe()
+    assert outcome.error == "TypeError: Failed to fetch", outcome.describe()
+    expected = (
+        f"The 'Access-Control-Allow-Origin' header has a value '{stack.gateway_site_origin}' "
+        "that is not equal to the supplied origin."
+    )
+    assert any(expected in line for line in outcome.cors_errors()), outcome.describe()

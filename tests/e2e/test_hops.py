@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, Stack
+from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, Stack, StackConfig
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +62,65 @@ def test_service_ignores_forwarded_headers_from_an_untrusted_peer(
     assert seen["peer_trusted"] is False
 
 
-def test_api_gateway_answers_unknown_paths_itself_without_cors(
+def test_api_gateway_answers_unknown_paths_itself_with_the_sites_cors_headers(
     stack: Stack, client: httpx.Client
 ) -> None:
-    gateway_root = stack.api_url(API_GATEWAY).removesuffix("v1/")
+    # As production's DEFAULT_4XX gateway response (infra/constructs/api.py) does.
+    gateway_root = stack.api_origin(API_GATEWAY) + "/"
     origin = stack.site_origin(f"{API_GATEWAY}-site")
     response = client.get(gateway_root + "api/items", headers={"Origin": origin})
     assert response.status_code == 403
     assert response.json() == {"message": "Missing Authentication Token"}
+    assert response.headers["access-control-allow-origin"] == origin
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+
+
+def test_api_gateway_errors_name_the_fixed_site_origin_never_the_callers(
+    stack: Stack, client: httpx.Client
+) -> None:
+    other = stack.site_origin(f"{API_GATEWAY}-other")
+    response = client.get(
+        stack.api_origin(API_GATEWAY) + "/not-a-stage/x", headers={"Origin": other}
+    )
+    assert response.status_code == 403
+    assert response.headers["access-control-allow-origin"] == stack.site_origin(
+        f"{API_GATEWAY}-site"
+    )
+    assert other not in response.headers.get_list("access-control-allow-origin")
+
+
+@pytest.fixture(scope="module")
+def short_integration_timeout_stack() -> Iterator[Stack]:
+    # One second instead of 29, so a slow request makes the gateway time out quickly.
+    config = StackConfig(public_alb=None, integration_timeout_seconds=1)
+    with Stack(config) as running:
+        yield running
+
+
+def test_api_gateway_integration_timeout_is_a_504_with_the_sites_cors_headers(
+    short_integration_timeout_stack: Stack, client: httpx.Client
+) -> None:
+    stack = short_integration_timeout_stack
+    other = stack.site_origin(f"{API_GATEWAY}-other")
+    response = client.get(
+        stack.api_url(API_GATEWAY) + "api/slow?ms=1500", headers={"Origin": other}
+    )
+    assert response.status_code == 504
+    assert response.json() == {"message": "Endpoint request timed out"}
+    assert response.headers["access-control-allow-origin"] == stack.gateway_site_origin
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+
+
+def test_api_gateway_passes_service_responses_through_without_its_own_cors_headers(
+    stack: Stack, client: httpx.Client
+) -> None:
+    # The gateway-response headers are only for errors the gateway makes itself: a service
+    # response to a disallowed origin must keep having no allow-origin at all.
+    other = stack.site_origin(f"{API_GATEWAY}-other")
+    response = client.get(stack.api_url(API_GATEWAY) + "api/items/999", headers={"Origin": other})
+    assert response.status_code == 404
     assert "access-control-allow-origin" not in response.headers
 
 

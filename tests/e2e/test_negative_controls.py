@@ -6,13 +6,19 @@ Without these, a check that can never fail would look like a passing one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
 
 from devstack import API_GATEWAY, PUBLIC_ALB, ServiceSpec, Stack, StackConfig
 from tests.e2e.browser import SitePage
-from tests.e2e.checks import check_blocked_by_cors, check_readable, check_stays_on_public_api
+from tests.e2e.checks import (
+    NO_ALLOW_ORIGIN,
+    check_blocked_by_cors,
+    check_readable,
+    check_stays_on_public_api,
+)
 
 BROKEN_APP = "tests.e2e.broken_app:create_app"
 
@@ -65,8 +71,40 @@ def test_cors_block_check_fails_for_the_allowed_origin(
     stack: Stack, open_page: Callable[[str], SitePage]
 ) -> None:
     outcome = open_page(stack.site_url(f"{API_GATEWAY}-site")).run("list")
+    # It fails at its first assertion because the page read the response (HTTP 200) ...
+    assert outcome.status == 200, outcome.describe()
     with pytest.raises(AssertionError, match="the page read a response"):
         check_blocked_by_cors(outcome, stack.api_url(API_GATEWAY))
+    # ... and would fail later too: there is no failed request and no CORS line.
+    assert not outcome.failed, outcome.describe()
+    assert not outcome.cors_errors(), outcome.describe()
+
+
+def test_cors_block_check_fails_without_each_piece_of_evidence(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    # A real block, then the same record with one piece of evidence taken away at a time.
+    blocked = open_page(stack.site_url(f"{API_GATEWAY}-other")).run("list")
+    api_url = stack.api_url(API_GATEWAY)
+    check_blocked_by_cors(blocked, api_url)
+    tampered = {
+        "did not report": replace(blocked, failed=[]),
+        "no CORS error": replace(blocked, console=[]),
+        "another reason": replace(
+            blocked,
+            console=[
+                line.replace(NO_ALLOW_ORIGIN, "Redirect is not allowed.")
+                for line in blocked.console
+            ],
+        ),
+        "was not to": replace(blocked, result={**blocked.result, "url": "https://x.test/a"}),
+    }
+    for message, outcome in tampered.items():
+        with pytest.raises(AssertionError, match=message):
+            check_blocked_by_cors(outcome, api_url)
+    # A simple request's block is not a preflight's.
+    with pytest.raises(AssertionError, match="expected the preflight"):
+        check_blocked_by_cors(blocked, api_url, preflight=True)
 
 
 def test_readable_check_fails_for_the_disallowed_origin(
