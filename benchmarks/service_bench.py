@@ -15,8 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.processes import free_port, server_env, wait_until_healthy
 from service.contract import SERVER_COMMAND, Env
-from tests.support.servers import ROOT, free_port, server_env, wait_until_healthy
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ORIGIN = "https://app.example.com"
 SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true", Env.LOG_LEVEL: "warning"}

@@ -8,7 +8,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -19,7 +18,8 @@ from typing import Final, Literal
 
 import httpx
 
-from devstack import prereqs
+from devstack import prereqs, processes
+from devstack.processes import free_port
 from service import contract
 from service.contract import HEALTH_PATH, SERVER_COMMAND, Env
 
@@ -106,13 +106,6 @@ class StackConfig:
         return standard + [s for s in self.extra_sites if s.ingress in self.services()]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -146,23 +139,10 @@ class ServiceProcess:
     def terminate(self, timeout: float | None = None) -> tuple[int, float]:
         """SIGTERM, as ECS does on a deploy; return (exit code, seconds until it exited)."""
         limit = self.graceful_shutdown_seconds + 5.0 if timeout is None else timeout
-        started = time.monotonic()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        return self.process.returncode, time.monotonic() - started
+        return processes.stop(self.process, limit)
 
 
 def _service_env(spec: ServiceSpec, port: int, origins: list[str], base_url: str) -> dict[str, str]:
-    inherited = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CORS_", "UVICORN_")) and key != Env.FORWARDED_ALLOW_IPS
-    }
     settings = contract.container_environment(
         allow_origins=origins,
         allow_credentials=True,
@@ -173,11 +153,10 @@ def _service_env(spec: ServiceSpec, port: int, origins: list[str], base_url: str
     )
     if spec.forwarded_allow_ips is None:
         del settings[Env.FORWARDED_ALLOW_IPS]
-    # The container binds 0.0.0.0 behind a security group; here only loopback exists.
-    settings[Env.HOST] = "127.0.0.1"
-    settings[Env.PORT] = str(port)
-    path = f"{Path(sys.executable).parent}:{inherited.get('PATH', '')}"
-    return {**inherited, **settings, "PATH": path}
+    # The contract's host and port are the container's; processes.server_env puts them on
+    # loopback and a free port.
+    del settings[Env.HOST], settings[Env.PORT]
+    return processes.server_env(settings, port)
 
 
 def _render(template: str, values: Mapping[str, object]) -> str:

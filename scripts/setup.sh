@@ -30,7 +30,11 @@ if [ "$WANT_TEST" = 1 ]; then
       || die "need root or sudo to install: ${missing[*]}"
     say "installing apt packages: ${missing[*]}"
     $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    # Debian releases after bookworm dropped the nginx-light flavour; plain nginx works too.
+    if [[ " ${missing[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+      missing=("${missing[@]/nginx-light/nginx}")
+    fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
       "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
   fi
 fi

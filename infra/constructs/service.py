@@ -106,7 +106,8 @@ class Service(Construct):
             description="Internal ALB: HTTP from inside the VPC (the NLB) only",
             allow_all_outbound=False,
         )
-        # The NLB in front has no security group and forwards from its private addresses.
+        # The NLB in front (infra/constructs/api.py) forwards from its private addresses inside
+        # the VPC; the VPC CIDR, not the NLB's group, keeps this construct independent of it.
         self.alb_security_group.add_ingress_rule(
             ec2.Peer.ipv4(props.vpc_cidr),
             ec2.Port.tcp(LISTENER_PORT),

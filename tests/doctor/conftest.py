@@ -6,19 +6,18 @@ import json
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cors_doctor import main
+from devstack.processes import free_port, stop, wait_until_healthy
 from service.contract import Env
-from tests.support.servers import ROOT, free_port, running_server
+from tests.support.servers import ROOT, running_server
 
 ORIGIN = "https://app.example.com"
 PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true"}
@@ -56,22 +55,6 @@ class Outcome:
         return [hop for path in self.report["paths"] for hop in path["hops"]]
 
 
-def _wait_healthy(
-    url: str, process: subprocess.Popen[bytes], verify: ssl.SSLContext | bool
-) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode} before {url} was healthy")
-        try:
-            if httpx.get(url, timeout=1.0, verify=verify, trust_env=False).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} was not healthy within {STARTUP_SECONDS}s")
-
-
 @contextmanager
 def uvicorn_app(
     app: str, log: Path, tls: tuple[Path, Path] | None = None, extra: tuple[str, ...] = ()
@@ -98,15 +81,10 @@ def serving(
     with log.open("wb") as handle:
         process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
         try:
-            _wait_healthy(health_url, process, verify)
+            wait_until_healthy(health_url, process, STARTUP_SECONDS, verify)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop(process, timeout=10)
 
 
 @pytest.fixture(scope="session")

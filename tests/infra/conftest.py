@@ -65,11 +65,9 @@ class Synth:
         return staged
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
+    """Synthesize the app as app.py does (cdk-nag included) with the given context."""
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    context = cdk_json_context()
     config = AppConfig.from_context(context)
     app = cdk.App(outdir=str(outdir), context=context)
     stacks = build(app, config)
@@ -82,6 +80,11 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         # reports them, the other tests still get templates.
         error = str(exc)
     return Synth(app=app, config=config, stacks=stacks, outdir=outdir, synth_error=error)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), cdk_json_context())
 
 
 @pytest.fixture(scope="session")

@@ -3,57 +3,27 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
 
-import aws_cdk as cdk
 import pytest
-from cdk_nag import AwsSolutionsChecks
 
-from infra.config import AppConfig
-from infra.stacks import Stacks, build
-from tests.infra.conftest import cdk_json_context, only, resources
+from tests.infra.conftest import Synth, cdk_json_context, only, resources, synthesize
 
 DOMAIN = "app.example.com"
 CERTIFICATE = "arn:aws:acm:us-east-1:000000000000:certificate/12345678-1234-1234-1234-000000000000"
 
 
-@dataclass
-class Synthesized:
-    stacks: Stacks
-    templates: dict[str, dict[str, Any]]
-    error: str | None
-
-
 @pytest.fixture(scope="module")
-def custom(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    outdir = tmp_path_factory.mktemp("custom-domain")
+def custom(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     context = {
         **cdk_json_context(),
         "app:siteDomainName": DOMAIN,
         "app:siteCertificateArn": CERTIFICATE,
     }
-    app = cdk.App(outdir=str(outdir), context=context)
-    stacks = build(app, AppConfig.from_context(context))
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
-    error: str | None = None
-    try:
-        app.synth()
-    except RuntimeError as exc:
-        error = str(exc)
-    templates = {
-        path.name.removesuffix(".template.json"): json.loads(path.read_text())
-        for path in outdir.glob("*.template.json")
-    }
-    return Synthesized(stacks=stacks, templates=templates, error=error)
+    return synthesize(tmp_path_factory.mktemp("custom-domain"), context)
 
 
-def template(custom: Synthesized, stack: cdk.Stack) -> cdk.assertions.Template:
-    return cdk.assertions.Template.from_json(custom.templates[stack.artifact_id])
-
-
-def test_custom_domain_enforces_tls_1_2_for_viewers(custom: Synthesized) -> None:
-    _, distribution = only(template(custom, custom.stacks.edge), "AWS::CloudFront::Distribution")
+def test_custom_domain_enforces_tls_1_2_for_viewers(custom: Synth) -> None:
+    _, distribution = only(custom.template(custom.stacks.edge), "AWS::CloudFront::Distribution")
     config = distribution["Properties"]["DistributionConfig"]
     assert config["Aliases"] == [DOMAIN]
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
@@ -61,10 +31,10 @@ def test_custom_domain_enforces_tls_1_2_for_viewers(custom: Synthesized) -> None
     assert config["ViewerCertificate"]["SslSupportMethod"] == "sni-only"
 
 
-def test_custom_domain_is_the_site_url_and_an_allowed_origin(custom: Synthesized) -> None:
-    edge = custom.templates[custom.stacks.edge.artifact_id]
+def test_custom_domain_is_the_site_url_and_an_allowed_origin(custom: Synth) -> None:
+    edge = custom.raw(custom.stacks.edge)
     assert edge["Outputs"]["SiteUrl"]["Value"] == f"https://{DOMAIN}"
-    backend = template(custom, custom.stacks.backend)
+    backend = custom.template(custom.stacks.backend)
     (task,) = resources(backend, "AWS::ECS::TaskDefinition").values()
     environment = {
         item["Name"]: item["Value"]
@@ -75,8 +45,8 @@ def test_custom_domain_is_the_site_url_and_an_allowed_origin(custom: Synthesized
     assert "DomainName" in origins  # the *.cloudfront.net origin stays allowed too
 
 
-def test_custom_domain_gateway_errors_name_the_custom_origin(custom: Synthesized) -> None:
-    backend = template(custom, custom.stacks.backend)
+def test_custom_domain_gateway_errors_name_the_custom_origin(custom: Synth) -> None:
+    backend = custom.template(custom.stacks.backend)
     responses = resources(backend, "AWS::ApiGateway::GatewayResponse")
     assert len(responses) == 2
     for response in responses.values():
@@ -86,5 +56,5 @@ def test_custom_domain_gateway_errors_name_the_custom_origin(custom: Synthesized
         assert allow == f"'https://{DOMAIN}'"
 
 
-def test_custom_domain_passes_cdk_nag(custom: Synthesized) -> None:
-    assert custom.error is None
+def test_custom_domain_passes_cdk_nag(custom: Synth) -> None:
+    assert custom.synth_error is None

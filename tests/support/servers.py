@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from devstack.processes import free_port, server_env, stop, wait_until_healthy
+from service.contract import HEALTH_PATH, SERVER_COMMAND
 
-from devstack.stack import free_port
-from service.contract import HEALTH_PATH, SERVER_COMMAND, Env
-
-__all__ = ["free_port", "run_to_exit", "running_server", "server_env", "start_server"]
+__all__ = [
+    "free_port",
+    "run_to_exit",
+    "running_server",
+    "server_env",
+    "start_server",
+    "wait_until_healthy",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before becoming healthy")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} was not healthy within {timeout}s")
 
 
 @dataclass
@@ -51,24 +37,7 @@ class Server:
         return self.log.read_text(errors="replace")
 
     def stop(self, timeout: float = 30.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        return self.process.returncode
-
-
-def server_env(settings: Mapping[str, str], port: int) -> dict[str, str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("CORS_", "UVICORN_"))
-    }
-    env.pop(Env.FORWARDED_ALLOW_IPS, None)
-    env.update({Env.HOST: "127.0.0.1", Env.PORT: str(port), "PATH": f"{BIN}:{env.get('PATH', '')}"})
-    env.update(settings)
-    return env
+        return stop(self.process, timeout)[0]
 
 
 def start_server(settings: Mapping[str, str], log: Path) -> Server:
