@@ -149,6 +149,11 @@ def _service_env(spec: ServiceSpec, port: int, origins: list[str], base_url: str
         forwarded_allow_ips=spec.forwarded_allow_ips or "",
         public_base_url=base_url,
         graceful_shutdown_seconds=spec.graceful_shutdown_seconds,
+        # The local stack is for looking inside: everything the deployed default keeps closed
+        # is turned on here, explicitly.
+        diagnostics=True,
+        demo_routes=True,
+        api_docs=True,
         extra=spec.extra_env,
     )
     if spec.forwarded_allow_ips is None:

@@ -27,7 +27,11 @@ class Env:
     MAX_AGE: Final = "CORS_MAX_AGE"
     PUBLIC_BASE_URL: Final = "PUBLIC_BASE_URL"
     LOG_LEVEL: Final = "LOG_LEVEL"
+    # Closed by default: each is served only when its variable says true.
     DIAGNOSTICS_ENABLED: Final = "DIAGNOSTICS_ENABLED"
+    DEMO_ROUTES_ENABLED: Final = "DEMO_ROUTES_ENABLED"
+    API_DOCS_ENABLED: Final = "API_DOCS_ENABLED"
+    MAX_BODY_BYTES: Final = "MAX_BODY_BYTES"
     # Read by uvicorn itself (its CLI maps UVICORN_<OPTION> to each option, and reads
     # FORWARDED_ALLOW_IPS for --forwarded-allow-ips), so the command line stays fixed.
     FORWARDED_ALLOW_IPS: Final = "FORWARDED_ALLOW_IPS"
@@ -56,6 +60,10 @@ DEFAULT_GRACEFUL_SHUTDOWN_SECONDS: Final = 20
 # and a request the ALB sends on a connection uvicorn just closed becomes a 502. The target must
 # outlive the load balancer's idle timeout.
 KEEP_ALIVE_SECONDS: Final = 65
+# The largest request body the service reads; a larger one is refused with 413 while it is still
+# arriving. API Gateway forwards up to 10 MiB, so a higher limit could never be reached.
+DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
+MAX_BODY_BYTES_LIMIT: Final = 10 * 1024 * 1024
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods, header names
 # What a browser serializes as an origin's host: a lower-case DNS name or IPv4 address (IDNs
@@ -201,6 +209,10 @@ def container_environment(
     public_base_url: str | None = None,
     allow_origin_regex: str | None = None,
     graceful_shutdown_seconds: int = DEFAULT_GRACEFUL_SHUTDOWN_SECONDS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    diagnostics: bool = False,
+    demo_routes: bool = False,
+    api_docs: bool = False,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Build the container's environment from typed values (used by the CDK app and tests).
@@ -216,6 +228,11 @@ def container_environment(
         Env.PORT: str(CONTAINER_PORT),
         Env.GRACEFUL_SHUTDOWN_SECONDS: str(graceful_shutdown_seconds),
         Env.KEEP_ALIVE_SECONDS: str(KEEP_ALIVE_SECONDS),
+        Env.MAX_BODY_BYTES: str(max_body_bytes),
+        # Written even when off, so the task definition states what it serves.
+        Env.DIAGNOSTICS_ENABLED: encode_bool(diagnostics),
+        Env.DEMO_ROUTES_ENABLED: encode_bool(demo_routes),
+        Env.API_DOCS_ENABLED: encode_bool(api_docs),
     }
     if public_base_url:
         env[Env.PUBLIC_BASE_URL] = public_base_url
