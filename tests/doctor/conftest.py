@@ -20,7 +20,9 @@ from service.contract import Env
 from tests.support.servers import ROOT, running_server
 
 ORIGIN = "https://app.example.com"
-PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true"}
+# The doctor's product tests call the demo routes (/api/boom, /api/slow); they are off by default.
+DEMO_ROUTES_ON = {Env.DEMO_ROUTES_ENABLED: "true", Env.DIAGNOSTICS_ENABLED: "true"}
+PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true", **DEMO_ROUTES_ON}
 STARTUP_SECONDS = 20.0
 
 
@@ -131,9 +133,9 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
 
 @pytest.fixture(scope="session")
 def product_without_credentials(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    """The real service as the infra deploys it by default: credentials not allowed."""
+    """The real service with credentials not allowed, as the infra deploys it by default."""
     log = tmp_path_factory.mktemp("product-nocred") / "server.log"
-    with running_server({Env.ALLOW_ORIGINS: ORIGIN}, log) as server:
+    with running_server({Env.ALLOW_ORIGINS: ORIGIN, **DEMO_ROUTES_ON}, log) as server:
         yield Endpoint(server.url)
 
 
