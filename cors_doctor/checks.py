@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import httpx
-
-from cors_doctor.fetch import Hop, NetworkError, send
+from cors_doctor.fetch import Hop, NetworkError, Session, resolve_location, send
 
 MAX_REDIRECTS = 10
 
@@ -371,7 +369,8 @@ def judge_redirect(hop: Hop, target: str | None, public_host: str | None, stage:
         return Check(
             "redirect",
             False,
-            f"{hop.status} from {hop.url} has no Location header; the browser cannot follow it",
+            f"{hop.status} from {hop.url} has no Location header, or one that is no URL; "
+            "the browser cannot follow it",
             "return a Location, or better, answer at this URL without redirecting",
             stage=stage,
         )
@@ -479,7 +478,7 @@ def _origin_of(url: str) -> tuple[str, str | None, int | None]:
 
 
 def diagnose(
-    client: httpx.Client, request: PageRequest, *, origin: str, probe_origin: str
+    client: Session, request: PageRequest, *, origin: str, probe_origin: str
 ) -> PathReport:
     """Do what the browser does for one fetch(), judging every exchange on the way.
 
@@ -539,8 +538,7 @@ def diagnose(
         report.checks += judge_cors_headers(hop, credentials=credentials, stage=stage)
         if not hop.is_redirect or hop.status == 304:
             break
-        location = hop.first("location")
-        target = urljoin(url, location) if location else None
+        target = resolve_location(url, hop.first("location"))
         report.checks.append(judge_redirect(hop, target, public_host, stage))
         if target is None or urlsplit(target).scheme not in {"http", "https"}:
             break
@@ -566,7 +564,7 @@ def diagnose(
     return report
 
 
-def _probe(client: httpx.Client, report: PathReport, *, probe_origin: str) -> Check:
+def _probe(client: Session, report: PathReport, *, probe_origin: str) -> Check:
     """Repeat the first exchange from an origin nobody lists: it must not be allowed."""
     request = report.request
     method = request.method.upper()

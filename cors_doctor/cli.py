@@ -12,7 +12,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from cors_doctor.checks import FORBIDDEN_HEADERS, PageRequest, PathReport, diagnose
-from cors_doctor.fetch import NetworkError, make_client, tls_context
+from cors_doctor.fetch import NetworkError, Session, tls_context
 from cors_doctor.report import render_json, render_text
 from service.contract import HEALTH_PATH, validate_origin, validate_token
 
@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="seconds per request (10)"
+        "--timeout", type=float, default=10.0, metavar="S", help="seconds per exchange (10)"
     )
     parser.add_argument(
         "--probe-origin",
@@ -204,7 +204,7 @@ def _options(args: argparse.Namespace, origin: str) -> Options:
 def run(requests: Sequence[PageRequest], options: Options, mode: str) -> int:
     verify = tls_context(cacert=options.cacert, insecure=options.insecure)
     reports: list[PathReport] = []
-    with make_client(timeout=options.timeout, verify=verify) as client:
+    with Session(timeout=options.timeout, verify=verify) as client:
         for request in requests:
             reports.append(
                 diagnose(client, request, origin=options.origin, probe_origin=options.probe_origin)

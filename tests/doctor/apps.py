@@ -7,6 +7,7 @@ point, and a middleware would fix them.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -148,6 +149,12 @@ async def crash_bare(request: Request) -> Response:
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
+async def crash_gzip(request: Request) -> Response:
+    # A proxy's error page, compressed as httpx asked (Accept-Encoding: gzip).
+    page = gzip.compress(b"<html><body><h1>502 Bad Gateway</h1><p>upstream gone</p></body></html>")
+    return Response(page, status_code=502, headers={"Content-Encoding": "gzip"})
+
+
 async def redirect_bare(request: Request) -> Response:
     return RedirectResponse("/ok", status_code=301)
 
@@ -163,6 +170,15 @@ async def reflect_any(request: Request) -> Response:
         headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE"
         headers["Access-Control-Allow-Headers"] = "content-type, x-client-name"
     return answer(request, headers)
+
+
+async def bad_location(request: Request) -> Response:
+    # A Location no URL parser accepts (a hostile or broken server); the query picks which.
+    location = {"bracket": "http://[::1", "port": "http://127.0.0.1:99999/ok"}[
+        request.query_params["kind"]
+    ]
+    headers = {**good_headers(request), "Location": location}
+    return Response(status_code=307, headers=headers)
 
 
 async def loop(request: Request) -> Response:
@@ -187,9 +203,11 @@ ROUTES: dict[str, Endpoint] = {
     "/redirect": redirect,
     "/not-found-bare": not_found_bare,
     "/crash-bare": crash_bare,
+    "/crash-gzip": crash_gzip,
     "/redirect-bare": redirect_bare,
     "/reflect-any": reflect_any,
     "/loop": loop,
+    "/bad-location": bad_location,
 }
 
 failure_modes = Starlette(

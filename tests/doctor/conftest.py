@@ -17,6 +17,7 @@ import pytest
 from cors_doctor import main
 from devstack.processes import free_port, stop, wait_until_healthy
 from service.contract import Env
+from tests.doctor.broken_peer import Peer, broken_peer
 from tests.support.servers import ROOT, running_server
 
 ORIGIN = "https://app.example.com"
@@ -137,6 +138,14 @@ def product_without_credentials(tmp_path_factory: pytest.TempPathFactory) -> Ite
     log = tmp_path_factory.mktemp("product-nocred") / "server.log"
     with running_server({Env.ALLOW_ORIGINS: ORIGIN, **DEMO_ROUTES_ON}, log) as server:
         yield Endpoint(server.url)
+
+
+@pytest.fixture
+def hostile() -> Iterator[Peer]:
+    """A raw-socket peer that dribbles headers and bodies (a fresh one, so byte counts are this
+    test's own)."""
+    with broken_peer() as peer:
+        yield peer
 
 
 @pytest.fixture

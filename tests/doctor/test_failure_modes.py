@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.doctor.apps import OTHER_ORIGIN
 from tests.doctor.conftest import ORIGIN, Endpoint
 
@@ -191,6 +193,12 @@ def test_500_without_cors_headers_is_reported(doctor, faulty: Endpoint) -> None:
     assert "the 500 error" in explanation
 
 
+def test_compressed_error_page_is_quoted_as_text(doctor, faulty: Endpoint) -> None:
+    outcome = check(doctor, faulty, "/crash-gzip")
+    [explanation] = outcome.failed("error-cors")
+    assert '(body: "502 Bad Gateway upstream gone")' in explanation
+
+
 def test_redirect_without_cors_headers_is_reported(doctor, faulty: Endpoint) -> None:
     outcome = check(doctor, faulty, "/redirect-bare")
     [explanation] = outcome.failed("error-cors")
@@ -237,3 +245,11 @@ def test_seed_000_fix_trusting_the_proxy_passes(doctor, tls_proxy) -> None:
 def test_failed_preflight_is_flagged_as_where_the_browser_stops(doctor, faulty: Endpoint) -> None:
     outcome = doctor("check", f"{faulty.url}/preflight-forbidden", "--origin", ORIGIN, "-X", "PUT")
     assert "  note: a browser stops at the failed preflight" in outcome.out
+
+
+@pytest.mark.parametrize("kind", ["bracket", "port"])
+def test_unparsable_location_is_a_finding_not_a_crash(doctor, faulty: Endpoint, kind: str) -> None:
+    outcome = check(doctor, faulty, f"/bad-location?kind={kind}")
+    assert outcome.code == 1, outcome.err
+    [explanation] = outcome.failed("redirect")
+    assert "has no Location header, or one that is no URL" in explanation
