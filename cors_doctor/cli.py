@@ -7,14 +7,26 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from cors_doctor.checks import FORBIDDEN_HEADERS, PageRequest, PathReport, diagnose
+from cors_doctor.checks import PageRequest, PathReport, diagnose
 from cors_doctor.fetch import NetworkError, Session, tls_context
+from cors_doctor.inputs import (
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    UsageError,
+    check_method,
+    check_origin,
+    check_url,
+    join_path,
+    one_line,
+    parse_header,
+    read_outputs,
+    seconds,
+)
 from cors_doctor.report import render_json, render_text
-from service.contract import HEALTH_PATH, validate_origin, validate_token
+from service.contract import HEALTH_PATH
 
 PROG = "cors-doctor"
 DEFAULT_PROBE_ORIGIN = "https://cors-doctor.invalid"
@@ -51,20 +63,21 @@ Exit status: 0 all checks pass, 1 a check failed, 2 bad input or network error.
 """
 
 
-class UsageError(Exception):
-    """Bad input; str() is the one-line message."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, so scripts and CI logs show the reason without a usage dump.
-        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{PROG}: error: {one_line(message)} (see --help)\n")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="seconds per exchange (10)"
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds for each exchange: connect, headers and body together "
+        f"({DEFAULT_TIMEOUT:g}, at most {MAX_TIMEOUT:g})",
     )
     parser.add_argument(
         "--probe-origin",
@@ -132,49 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        guess = f" (did you mean https://{url}?)" if "://" not in url else ""
-        raise UsageError(f"URL {url!r} must be an absolute http:// or https:// URL{guess}")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise UsageError(f"URL {url!r} is invalid: {exc}") from None
-    if not parts.hostname:
-        raise UsageError(f"URL {url!r} has no host")
-    return url
-
-
-def check_origin(origin: str, *, what: str = "--origin") -> str:
-    if origin == "*":
-        raise UsageError(f"{what} must be a page's origin, not '*'")
-    try:
-        return validate_origin(origin)
-    except ValueError as exc:
-        raise UsageError(f"{what}: {exc}") from None
-
-
-def parse_header(raw: str) -> tuple[str, str]:
-    name, sep, value = raw.partition(":")
-    name, value = name.strip(), value.strip()
-    if not sep or not name:
-        raise UsageError(f"--header {raw!r} must look like 'Name: value'")
-    try:
-        validate_token(name, what="header name")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    lowered = name.lower()
-    if lowered in FORBIDDEN_HEADERS or lowered.startswith(("proxy-", "sec-")):
-        raise UsageError(f"a page cannot set the {name} header (the browser owns it)")
-    return name, value
-
-
-def join_path(base: str, path: str) -> str:
-    # Plain concatenation, not urljoin: '/api/items' must keep a stage prefix like '/prod'.
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
 @dataclass(frozen=True)
 class Options:
     origin: str
@@ -186,8 +156,6 @@ class Options:
 
 
 def _options(args: argparse.Namespace, origin: str) -> Options:
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
     probe = check_origin(args.probe_origin, what="--probe-origin")
     if probe == origin:
         raise UsageError("--probe-origin must differ from --origin")
@@ -224,16 +192,11 @@ def command_check(args: argparse.Namespace) -> int:
     url = check_url(args.url)
     origin = check_origin(args.origin)
     options = _options(args, origin)
-    method = args.method.strip().upper()
-    try:
-        validate_token(method, what="method")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if method in {"CONNECT", "TRACE", "TRACK"}:
-        raise UsageError(f"a browser never sends {method} (forbidden method)")
+    method = check_method(args.method)
     headers = dict(parse_header(raw) for raw in args.header)
-    body = args.data.encode() if args.data is not None else None
-    urls = [join_path(url, path) for path in args.path] or [url]
+    # surrogateescape: bytes that are not UTF-8 on the command line are sent as given.
+    body = args.data.encode("utf-8", "surrogateescape") if args.data is not None else None
+    urls = [check_url(join_path(url, path)) for path in args.path] or [url]
     requests = [
         PageRequest(url=u, method=method, headers=headers, credentials=args.credentials, body=body)
         for u in urls
@@ -278,16 +241,7 @@ def smoke_requests(api_url: str, *, credentials: bool = True) -> list[PageReques
 
 def command_smoke(args: argparse.Namespace) -> int:
     path = args.outputs
-    try:
-        outputs = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"outputs file {path} not found (cdk deploy --outputs-file)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from None
-    if not isinstance(outputs, dict):
-        raise UsageError(f"{path}: expected an object of stacks, as cdk deploy writes")
+    outputs = read_outputs(path)
     api_url = check_url(find_output(outputs, args.api_key, path))
     site_url = check_url(find_output(outputs, args.site_key, path))
     site = urlsplit(site_url)
@@ -305,5 +259,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except (UsageError, NetworkError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
