@@ -20,7 +20,12 @@ from service.contract import Env
 from tests.support.servers import ROOT, running_server
 
 ORIGIN = "https://app.example.com"
-PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true"}
+# The demo routes (/api/boom, /api/slow) are off unless turned on; these tests use them.
+PRODUCT_SETTINGS = {
+    Env.ALLOW_ORIGINS: ORIGIN,
+    Env.ALLOW_CREDENTIALS: "true",
+    Env.DEMO_ROUTES_ENABLED: "true",
+}
 STARTUP_SECONDS = 20.0
 
 
