@@ -33,6 +33,15 @@ def test_invalid_json_number_is_422_json_invalid_with_cors(client: Client, body:
     assert error["type"] == "json_invalid"
 
 
+@pytest.mark.parametrize("body", [b'{"name": "\\ud800"}', b'{"name": "x", "extra": ["\\udfff"]}'])
+def test_lone_surrogate_is_422_json_invalid_with_cors(client: Client, body: bytes) -> None:
+    # Valid JSON syntax, but no Unicode text: echoing it (or storing it) could not be encoded.
+    response = client.request("POST", "/api/items", content=body, headers=JSON)
+    assert response.status_code == 422
+    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
 def test_invalid_json_number_error_names_the_number(client: Client) -> None:
     body = b'{"name": "x", "quantity": 1e400}'
     [error] = client.request("POST", "/api/items", content=body, headers=JSON).json()["detail"]
