@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,14 @@ def test_crash_is_logged_once_with_a_short_traceback(tmp_path: Path) -> None:
     assert "Exception in ASGI application" not in log
 
 
-async def _through_guard(app: object) -> list[Message]:
+def _through_guard(app: object) -> list[Message]:
     """Run one request through UnhandledErrorMiddleware around app; return what it sent."""
+    # In a thread with its own loop: in a full run, Playwright's sync API owns this thread's.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _guarded_request(app)).result(timeout=10)
+
+
+async def _guarded_request(app: object) -> list[Message]:
     sent: list[Message] = []
 
     async def receive() -> Message:
@@ -81,7 +88,7 @@ def test_crash_mid_response_sends_nothing_more_and_leaves_the_response_unfinishe
         await send({"type": "http.response.body", "body": b"half", "more_body": True})
         raise RuntimeError("mid-stream")
 
-    sent = asyncio.run(_through_guard(half_then_crash))
+    sent = _through_guard(half_then_crash)
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[-1]["more_body"] is True
 
@@ -92,5 +99,5 @@ def test_crash_after_the_response_was_sent_is_only_logged() -> None:
         await send({"type": "http.response.body", "body": b""})
         raise RuntimeError("in a background task")
 
-    sent = asyncio.run(_through_guard(answer_then_crash))
+    sent = _through_guard(answer_then_crash)
     assert [m.get("status") for m in sent] == [204, None]
