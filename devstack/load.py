@@ -1,4 +1,8 @@
-"""A bounded load generator for the API chains: mixed preflight, GET and JSON POST."""
+"""A bounded load generator for the API chains: mixed preflight, GET and JSON POST.
+
+`run_mixed_load` adds workers whose requests fail on purpose (a crash and an invalid JSON
+number) on the same proxy chain, to show that one user's failure costs the others nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Final
 
 import httpx
 
@@ -15,6 +20,13 @@ _PREFLIGHT_HEADERS = {
     "Access-Control-Request-Method": "POST",
     "Access-Control-Request-Headers": "content-type,x-client-name",
 }
+NORMAL: Final = ("preflight", "get", "post")
+# Requests that fail on purpose, and the status each must get: a crash in a handler (the demo
+# route /api/boom) and a body no JSON parser should accept (NaN). Through an ALB that keeps
+# connections to the target, a crash that costs its connection turns the next request on it
+# into a 502 for someone else.
+FAILING: Final = {"boom": 500, "nan": 422}
+NAN_BODY: Final = b'{"name": "load", "quantity": NaN}'
 
 
 @dataclass
@@ -57,28 +69,41 @@ class LoadReport:
         )
 
 
+async def _send(client: httpx.AsyncClient, kind: str, api_url: str, origin: str) -> httpx.Response:
+    items = api_url + "api/items"
+    if kind == "preflight":
+        return await client.options(items, headers={"Origin": origin, **_PREFLIGHT_HEADERS})
+    if kind == "get":
+        return await client.get(items, headers={"Origin": origin})
+    if kind == "post":
+        return await client.post(
+            items,
+            json={"name": "load", "quantity": 1},
+            headers={"Origin": origin, "X-Client-Name": "load"},
+        )
+    if kind == "boom":
+        return await client.get(api_url + "api/boom", headers={"Origin": origin})
+    if kind == "nan":
+        headers = {"Origin": origin, "Content-Type": "application/json"}
+        return await client.post(items, content=NAN_BODY, headers=headers)
+    raise ValueError(f"unknown request kind {kind!r}")
+
+
 async def _worker(
-    client: httpx.AsyncClient, api_url: str, origin: str, deadline: float, report: LoadReport
+    client: httpx.AsyncClient,
+    api_url: str,
+    origin: str,
+    deadline: float,
+    report: LoadReport,
+    kinds: tuple[str, ...] = NORMAL,
 ) -> None:
     step = 0
-    items = api_url + "api/items"
     while time.monotonic() < deadline:
-        kind = ("preflight", "get", "post")[step % 3]
+        kind = kinds[step % len(kinds)]
         step += 1
         started = time.monotonic()
         try:
-            if kind == "preflight":
-                response = await client.options(
-                    items, headers={"Origin": origin, **_PREFLIGHT_HEADERS}
-                )
-            elif kind == "get":
-                response = await client.get(items, headers={"Origin": origin})
-            else:
-                response = await client.post(
-                    items,
-                    json={"name": "load", "quantity": 1},
-                    headers={"Origin": origin, "X-Client-Name": "load"},
-                )
+            response = await _send(client, kind, api_url, origin)
         except httpx.TransportError as exc:
             report.socket_errors += 1
             report.errors[type(exc).__name__] += 1
@@ -95,14 +120,39 @@ async def run_load(
     api_url: str, origin: str, *, duration: float = 5.0, concurrency: int = 16
 ) -> LoadReport:
     """Hit api_url (ending in '/') from `concurrency` keep-alive connections for `duration` s."""
-    report = LoadReport(duration=duration, concurrency=concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    normal, _ = await run_mixed_load(
+        api_url, origin, duration=duration, concurrency=concurrency, failing_concurrency=0
+    )
+    return normal
+
+
+async def run_mixed_load(
+    api_url: str,
+    origin: str,
+    *,
+    duration: float = 5.0,
+    concurrency: int = 16,
+    failing_concurrency: int = 4,
+) -> tuple[LoadReport, LoadReport]:
+    """run_load's traffic plus `failing_concurrency` workers sending FAILING requests.
+
+    Returns (normal, failing) reports. All of them share the proxies' connections to the
+    service, as users share an ALB's.
+    """
+    normal = LoadReport(duration=duration, concurrency=concurrency)
+    failing = LoadReport(duration=duration, concurrency=failing_concurrency)
+    total = concurrency + failing_concurrency
+    limits = httpx.Limits(max_connections=total, max_keepalive_connections=total)
     # The local stack's certificate is self-signed and only ever served on loopback.
     async with httpx.AsyncClient(verify=False, limits=limits, timeout=10.0) as client:  # noqa: S501
         started = time.monotonic()
         deadline = started + duration
         await asyncio.gather(
-            *(_worker(client, api_url, origin, deadline, report) for _ in range(concurrency))
+            *(_worker(client, api_url, origin, deadline, normal) for _ in range(concurrency)),
+            *(
+                _worker(client, api_url, origin, deadline, failing, tuple(FAILING))
+                for _ in range(failing_concurrency)
+            ),
         )
-        report.duration = time.monotonic() - started
-    return report
+        normal.duration = failing.duration = time.monotonic() - started
+    return normal, failing

@@ -9,7 +9,8 @@ const ACTIONS = {
   greeting: { method: "GET", path: "api/greeting", client: true },
   missing: { method: "GET", path: "api/items/999" },
   invalid: { method: "POST", path: "api/items", body: { name: "", quantity: 0 } },
-  boom: { method: "GET", path: "api/boom" },
+  // A demo route: deployments serve it only with DEMO_ROUTES_ENABLED=true, else it is a 404.
+  boom: { method: "GET", path: "api/boom", demo: true },
   // The route is /api/items: a framework that "fixes" the slash answers with a redirect built
   // from the internal host and scheme. This one must answer 404 directly.
   slash: { method: "GET", path: "api/items/" },
@@ -97,6 +98,9 @@ async function run(name) {
     outcome.finalUrl = response.url;
     outcome.requestId = response.headers.get("X-Request-ID");
     outcome.body = await readBody(response);
+    if (action.demo && response.status === 404) {
+      outcome.note = "demo routes are off on this API (DEMO_ROUTES_ENABLED is not true)";
+    }
   } catch (error) {
     // A CORS refusal, a blocked redirect or a network failure: the browser tells the page
     // nothing more than this (the reason is in the console).

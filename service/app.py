@@ -4,87 +4,58 @@ from __future__ import annotations
 
 import logging
 import sys
-import uuid
+from typing import Any, Final
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.routers import api, diagnostics, health
+from service.middleware import (
+    BasePathMiddleware,
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+)
+from service.routers import api, demo, diagnostics, health
 from service.settings import Settings, SettingsError, load_settings
+from service.validation import validation_error_handler
 
-log = logging.getLogger("service")
-
-REQUEST_ID_HEADER = "X-Request-ID"
-
-
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+# Swagger UI's and ReDoc's scripts and styles, served by the app itself from the fastapi-offline
+# package: the docs pages load nothing from a CDN.
+DOCS_ASSETS_PATH: Final = "/docs/assets"
 
 
-class RequestIdMiddleware:
-    """Give every response an X-Request-ID (the caller's, if it sent a sane one)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"")
-        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isascii() else None
-        value = request_id or uuid.uuid4().hex.encode()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", value)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-class BasePathMiddleware:
-    """Tell the app the path prefix the public sees (an API Gateway stage, say).
-
-    The gateway strips the stage before forwarding, so the app gets '/docs' while the browser is
-    at '/prod/docs'. ASGI says root_path is that prefix and path includes it; setting both here
-    (as uvicorn's --root-path would) makes /docs load '/prod/openapi.json'. A server or adapter
-    that already set a root_path wins.
-    """
-
-    def __init__(self, app: ASGIApp, base_path: str) -> None:
-        self.app = app
-        self.base_path = base_path
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.base_path and scope["type"] in {"http", "websocket"} and not scope.get("root_path"):
-            scope = {**scope, "root_path": self.base_path, "path": self.base_path + scope["path"]}
-        await self.app(scope, receive, send)
+def _new_app(settings: Settings) -> FastAPI:
+    common: dict[str, Any] = {
+        "title": "CORS-safe API",
+        "version": "1.0.0",
+        # Slash redirects are built from the Host and scheme the app sees, which behind API
+        # Gateway and an ALB are the internal ones: never redirect (see README, seed 000).
+        "redirect_slashes": False,
+    }
+    if settings.api_docs_enabled:
+        return FastAPIOffline(static_url=DOCS_ASSETS_PATH, **common)
+    return FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **common)
 
 
 def build_app(settings: Settings) -> FastAPI:
-    app = FastAPI(
-        title="CORS-safe API",
-        version="1.0.0",
-        # Slash redirects are built from the Host and scheme the app sees, which behind API
-        # Gateway and an ALB are the internal ones: never redirect (see README, seed 000).
-        redirect_slashes=False,
-    )
+    app = _new_app(settings)
     app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health.router)
     app.include_router(api.router)
+    if settings.demo_routes_enabled:
+        app.include_router(demo.router)
     if settings.diagnostics_enabled:
         app.include_router(diagnostics.router)
 
-    # Last added is outermost. Starlette's own ServerErrorMiddleware sits outside all user
-    # middleware, so a crash would reach the browser without CORS headers and look like a CORS
-    # error. A second ServerErrorMiddleware inside CORS turns the crash into a 500 that CORS
-    # decorates; it re-raises afterwards so the server still logs the traceback.
+    # Last added is outermost: CORS -> request id -> errors -> body limit -> base path -> routes.
+    # Everything that can answer on its own (a crash's 500, a 413) sits inside CORS, so the page
+    # can read the answer instead of seeing a CORS error.
     app.add_middleware(BasePathMiddleware, base_path=settings.base_path)
-    app.add_middleware(ServerErrorMiddleware, handler=_internal_error)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         CORSMiddleware,

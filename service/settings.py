@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from service import contract
 from service.contract import Env
 
+# A smaller body limit would refuse ordinary requests; the contract holds the ceiling.
+MIN_BODY_BYTES = 1024
+
 
 def _env(name: str) -> Any:
     # Only the contract's name is accepted, so a typo'd field name can never configure the app.
@@ -49,8 +52,21 @@ class Settings(BaseSettings):
     )
     # Read by uvicorn itself; validated here too so that '*' (trust anyone) stops the service.
     forwarded_allow_ips: str | None = _env(Env.FORWARDED_ALLOW_IPS)
+    # What a cautious production runs: no debug, demo or docs routes until turned on.
     diagnostics_enabled: Annotated[bool, NoDecode] = Field(
-        default=True, validation_alias=AliasChoices(Env.DIAGNOSTICS_ENABLED)
+        default=False, validation_alias=AliasChoices(Env.DIAGNOSTICS_ENABLED)
+    )
+    demo_routes_enabled: Annotated[bool, NoDecode] = Field(
+        default=False, validation_alias=AliasChoices(Env.DEMO_ROUTES_ENABLED)
+    )
+    api_docs_enabled: Annotated[bool, NoDecode] = Field(
+        default=False, validation_alias=AliasChoices(Env.API_DOCS_ENABLED)
+    )
+    max_body_bytes: int = Field(
+        default=contract.DEFAULT_MAX_BODY_BYTES,
+        ge=MIN_BODY_BYTES,
+        le=contract.MAX_BODY_BYTES_LIMIT,
+        validation_alias=AliasChoices(Env.MAX_BODY_BYTES),
     )
 
     @field_validator("allow_origin_regex", "public_base_url", "forwarded_allow_ips", mode="before")
@@ -65,7 +81,13 @@ class Settings(BaseSettings):
     def _split(cls, value: Any) -> Any:
         return contract.parse_list(value) if isinstance(value, str) else value
 
-    @field_validator("allow_credentials", "diagnostics_enabled", mode="before")
+    @field_validator(
+        "allow_credentials",
+        "diagnostics_enabled",
+        "demo_routes_enabled",
+        "api_docs_enabled",
+        mode="before",
+    )
     @classmethod
     def _bool(cls, value: Any) -> Any:
         return contract.parse_bool(value) if isinstance(value, str) else value

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, Field
 
-router = APIRouter(prefix="/api", tags=["example"])
+from service.validation import StrictJSONRoute
+
+router = APIRouter(prefix="/api", tags=["example"], route_class=StrictJSONRoute)
 
 _ITEMS: dict[int, str] = {1: "first", 2: "second"}
 
@@ -61,20 +62,3 @@ async def greeting(
     """Reads a custom request header, which makes the browser send a preflight."""
     who = x_client_name or "stranger"
     return Greeting(message=f"hello, {who}", client_name=x_client_name)
-
-
-class Slept(BaseModel):
-    slept_ms: int
-
-
-@router.get("/slow")
-async def slow(ms: Annotated[int, Query(ge=0, le=10_000)] = 500) -> Slept:
-    """Answers after a delay: shows in-flight requests survive a graceful shutdown."""
-    await asyncio.sleep(ms / 1000)
-    return Slept(slept_ms=ms)
-
-
-@router.get("/boom", include_in_schema=False)
-async def boom() -> None:
-    """Fails on purpose so tests and the demo page can show a 500 is still readable."""
-    raise RuntimeError("deliberate failure for testing error responses")

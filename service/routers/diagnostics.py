@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-router = APIRouter(tags=["diagnostics"])
+from service.validation import StrictJSONRoute
+
+router = APIRouter(tags=["diagnostics"], route_class=StrictJSONRoute)
 
 _FORWARDED = (
     "forwarded",

@@ -13,10 +13,12 @@ import httpx
 import pytest
 
 from devstack import API_GATEWAY, ServiceSpec, Stack, StackConfig
-from devstack.load import LoadReport, run_load
+from devstack.load import FAILING, LoadReport, run_load, run_mixed_load
 
 LOAD_SECONDS = 5.0
 LOAD_CONCURRENCY = 16
+# Users whose every request fails (a crash, an invalid JSON number), beside the normal ones.
+FAILING_CONCURRENCY = 4
 
 
 def _report(capsys: pytest.CaptureFixture[str], line: str) -> None:
@@ -44,6 +46,36 @@ def test_mixed_load_through_api_gateway_has_no_errors(
     assert report.socket_errors == 0, report.summary()
     assert report.non_2xx == 0, report.summary()
     assert report.missing_cors == 0, report.summary()
+
+
+def test_failing_requests_cost_the_other_users_nothing_through_api_gateway(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Behind an ALB that reuses connections to the target, a crash that costs its connection
+    # turns the next request sent on it, often another user's POST, into a 502.
+    with ThreadPoolExecutor(1) as pool:
+        normal, failing = pool.submit(
+            asyncio.run,
+            run_mixed_load(
+                stack.api_url(API_GATEWAY),
+                stack.site_origin(f"{API_GATEWAY}-site"),
+                duration=LOAD_SECONDS,
+                concurrency=LOAD_CONCURRENCY,
+                failing_concurrency=FAILING_CONCURRENCY,
+            ),
+        ).result(timeout=LOAD_SECONDS + 30)
+    _report(capsys, f"mixed load, normal users: {normal.summary()}")
+    _report(capsys, f"mixed load, failing users: {failing.summary()}")
+    assert normal.requests > 100
+    assert failing.requests > 20
+    assert normal.socket_errors == 0, normal.summary()
+    assert normal.non_2xx == 0, normal.summary()
+    assert normal.missing_cors == 0, normal.summary()
+    # The failing users get their own answers, readable by their page: never a 502 or a reset.
+    expected = {f"{kind}:{status}" for kind, status in FAILING.items()}
+    assert set(failing.statuses) == expected, failing.summary()
+    assert failing.socket_errors == 0, failing.summary()
+    assert failing.missing_cors == 0, failing.summary()
 
 
 def _gateway_stack(graceful_seconds: int) -> Iterator[Stack]:

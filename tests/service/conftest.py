@@ -18,6 +18,10 @@ SETTINGS = {
     Env.ALLOW_ORIGINS: f"{APP_ORIGIN},{DEV_ORIGIN}",
     Env.ALLOW_CREDENTIALS: "true",
     Env.MAX_AGE: "600",
+    # Tests look inside: what a deployment keeps closed by default is opened here, explicitly.
+    Env.DIAGNOSTICS_ENABLED: "true",
+    Env.DEMO_ROUTES_ENABLED: "true",
+    Env.API_DOCS_ENABLED: "true",
 }
 
 

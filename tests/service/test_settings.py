@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.contract import Env
-from service.settings import Settings, SettingsError, load_settings
+from service.contract import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT, Env
+from service.settings import MIN_BODY_BYTES, Settings, SettingsError, load_settings
 from tests.support.servers import run_to_exit
 
 
@@ -20,6 +20,22 @@ def test_defaults_allow_no_origin() -> None:
     assert settings.allow_origins == []
     assert settings.allow_credentials is False
     assert settings.allow_origin_regex is None
+
+
+def test_defaults_serve_no_debug_demo_or_docs_route() -> None:
+    settings = Settings.model_validate({})
+    assert settings.diagnostics_enabled is False
+    assert settings.demo_routes_enabled is False
+    assert settings.api_docs_enabled is False
+
+
+def test_default_body_limit_is_the_contracts() -> None:
+    assert Settings.model_validate({}).max_body_bytes == DEFAULT_MAX_BODY_BYTES
+
+
+def test_body_limit_may_reach_what_api_gateway_forwards() -> None:
+    settings = Settings.model_validate({Env.MAX_BODY_BYTES: str(MAX_BODY_BYTES_LIMIT)})
+    assert settings.max_body_bytes == MAX_BODY_BYTES_LIMIT
 
 
 def test_origins_are_parsed_from_a_comma_separated_list() -> None:
@@ -102,6 +118,11 @@ def test_origin_with_path_error_suggests_the_bare_origin() -> None:
         (Env.PUBLIC_BASE_URL, "api.example.com/v1"),
         (Env.LOG_LEVEL, "loud"),
         (Env.DIAGNOSTICS_ENABLED, "sometimes"),
+        (Env.DEMO_ROUTES_ENABLED, "perhaps"),
+        (Env.API_DOCS_ENABLED, "2"),
+        (Env.MAX_BODY_BYTES, "1MB"),
+        (Env.MAX_BODY_BYTES, str(MIN_BODY_BYTES - 1)),
+        (Env.MAX_BODY_BYTES, str(MAX_BODY_BYTES_LIMIT + 1)),
     ],
 )
 def test_bad_value_is_refused_naming_setting_and_value(name: str, value: str) -> None:
