@@ -116,6 +116,11 @@ class BackendStack(Stack):
             forwarded_allow_ips=contract.validate_networks(network.cidr),
             public_base_url=self.api.url,
             graceful_shutdown_seconds=config.graceful_shutdown_seconds,
+            max_body_bytes=config.max_body_bytes,
+            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
+            diagnostics=config.diagnostics,
+            demo_routes=config.demo_routes,
+            api_docs=config.api_docs,
         )
         # Added after the API exists: the public base URL is the API's stage URL.
         for name, value in environment.items():

@@ -14,6 +14,7 @@ from aws_cdk.region_info import FactName
 from constructs import Construct
 
 from infra.constructs.log_bucket import LogBucket, LogBucketProps
+from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
 from service import contract
@@ -146,7 +147,7 @@ class Service(Construct):
             assign_public_ip=False,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
-            max_healthy_percent=200,
+            max_healthy_percent=DEPLOYMENT_MAX_PERCENT,
             health_check_grace_period=Duration.seconds(30),
             enable_execute_command=False,
         )

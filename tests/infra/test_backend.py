@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from infra import limits
 from service import contract
 from service.contract import Env
 from tests.infra.conftest import Synth, dumps, only, resources
@@ -123,6 +124,8 @@ def test_service_has_circuit_breaker_with_rollback(synth, backend):
     _, service = only(backend, "AWS::ECS::Service")
     config = service["Properties"]["DeploymentConfiguration"]
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    # The config's task ceiling counts old and new tasks of a deployment side by side.
+    assert config["MaximumPercent"] == limits.DEPLOYMENT_MAX_PERCENT
     assert service["Properties"]["DesiredCount"] == synth.config.desired_count
     assert (
         service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"]

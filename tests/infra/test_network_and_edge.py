@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
+import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
+from infra import limits
+from infra.constructs.network import Network, NetworkProps
 from tests.infra.conftest import Synth, dumps, only, resources
 
 
@@ -23,6 +28,19 @@ def test_vpc_has_public_and_private_subnets_in_two_azs(network):
     assert len(private) == 2
     # Fn::GetAZs at deploy time: no availability-zone lookup at synth.
     assert all("Fn::GetAZs" in dumps(s["Properties"]["AvailabilityZone"]) for s in subnets)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.0.0.0/24"])
+def test_private_subnets_have_the_size_the_task_ceiling_assumes(cidr):
+    # app:maxCapacity is bounded by the addresses of the private subnets (infra/limits.py).
+    stack = cdk.Stack(cdk.App(), "Net")
+    Network(stack, "Network", props=NetworkProps(cidr=cidr, nat_gateways=1, log_retention_days=1))
+    subnets = resources(Template.from_stack(stack), "AWS::EC2::Subnet").values()
+    private = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is False]
+    assert len(private) == limits.AZ_COUNT
+    expected = limits.private_subnet_prefix(ipaddress.ip_network(cidr).prefixlen)
+    for subnet in private:
+        assert ipaddress.ip_network(subnet["Properties"]["CidrBlock"]).prefixlen == expected
 
 
 def test_nat_gateway_count_is_configured(synth, network):
