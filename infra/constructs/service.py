@@ -118,9 +118,20 @@ class Service(Construct):
             self,
             "TaskSecurityGroup",
             vpc=props.vpc,
-            description="Service tasks: the container port from the ALB only",
-            # Tasks pull the image and send logs through the NAT gateway.
-            allow_all_outbound=True,
+            description="Service tasks: the container port from the ALB only; HTTPS out",
+            allow_all_outbound=False,
+        )
+        # What a Fargate task itself sends: the image pull (ECR's API, its registry and the
+        # layers on S3) and the awslogs driver's calls to CloudWatch Logs, all HTTPS through the
+        # NAT gateway. Their addresses are AWS's public ranges (only S3 has a managed prefix
+        # list), hence 0.0.0.0/0 on 443 and nothing else. DNS needs no rule: queries go to the
+        # VPC's Route 53 Resolver, which security groups do not filter (AWS: "Security groups
+        # cannot block DNS requests to or from the Route 53 Resolver"; nor the ECS task metadata
+        # endpoint). Responses to the ALB's requests are allowed by connection tracking.
+        self.task_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(),
+            ec2.Port.tcp(443),
+            "HTTPS to ECR, S3 (image layers) and CloudWatch Logs via the NAT gateway",
         )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,

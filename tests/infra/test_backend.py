@@ -195,6 +195,44 @@ def test_task_ingress_only_from_alb_security_group(backend):
     assert ingress[0]["FromPort"] == ingress[0]["ToPort"] == contract.CONTAINER_PORT
 
 
+def _task_group_id(backend: Template) -> str:
+    _, service = only(backend, "AWS::ECS::Service")
+    (group,) = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"][
+        "SecurityGroups"
+    ]
+    return str(group["Fn::GetAtt"][0])
+
+
+def _rules_of(backend: Template, group_id: str, kind: str) -> list[dict[str, Any]]:
+    """Inline and separate rules of one security group (kind: Ingress or Egress)."""
+    group = resources(backend, "AWS::EC2::SecurityGroup")[group_id]
+    inline = list(group["Properties"].get(f"SecurityGroup{kind}", []))
+    separate = [
+        r["Properties"]
+        for r in resources(backend, f"AWS::EC2::SecurityGroup{kind}").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    ]
+    return inline + separate
+
+
+def test_tasks_may_send_only_https(backend):
+    # The image pull (ECR, S3) and the awslogs driver use HTTPS; DNS goes to the VPC resolver,
+    # which security groups do not filter. Nothing else may leave a task.
+    group_id = _task_group_id(backend)
+    (rule,) = _rules_of(backend, group_id, "Egress")
+    assert rule["IpProtocol"] == "tcp"
+    assert rule["FromPort"] == rule["ToPort"] == 443
+    assert rule["CidrIp"] == "0.0.0.0/0"
+    assert "CidrIpv6" not in rule
+
+
+def test_task_security_group_has_no_all_protocols_rule(backend):
+    group_id = _task_group_id(backend)
+    for kind in ("Ingress", "Egress"):
+        for rule in _rules_of(backend, group_id, kind):
+            assert str(rule["IpProtocol"]) != "-1", (kind, rule)
+
+
 def test_alb_target_group_health_check_is_tuned(synth, backend):
     groups = resources(backend, "AWS::ElasticLoadBalancingV2::TargetGroup")
     (tasks,) = [g["Properties"] for g in groups.values() if g["Properties"]["TargetType"] == "ip"]
