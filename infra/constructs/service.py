@@ -118,7 +118,8 @@ class Service(Construct):
             self,
             "TaskSecurityGroup",
             vpc=props.vpc,
-            description="Service tasks: the container port from the ALB only; HTTPS out",
+            # The description is immutable: changing it would replace the group on deploy.
+            description="Service tasks: the container port from the ALB only",
             allow_all_outbound=False,
         )
         # What a Fargate task itself sends: the image pull (ECR's API, its registry and the
