@@ -130,7 +130,7 @@ class BackendStack(Stack):
 
 class SiteStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api_url: str
+        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api: Api
     ) -> None:
         super().__init__(scope, construct_id, description="SPA files and runtime config.json")
         self.deployment = FrontendDeployment(
@@ -140,7 +140,8 @@ class SiteStack(Stack):
                 bucket=edge.bucket,
                 distribution=edge.distribution,
                 source_dir=FRONTEND_DIR,
-                api_url=api_url,
+                api_url=api.url,
+                api_origin=api.origin,
             ),
         )
 
@@ -163,5 +164,5 @@ def build(scope: Construct, config: AppConfig, *, prefix: str = "CorsSafe") -> S
     backend = BackendStack(
         scope, f"{prefix}Backend", config=config, network=network.network, edge=edge.edge
     )
-    site = SiteStack(scope, f"{prefix}Site", edge=edge.edge, api_url=backend.api.url)
+    site = SiteStack(scope, f"{prefix}Site", edge=edge.edge, api=backend.api)
     return Stacks(network=network, edge=edge, backend=backend, site=site)

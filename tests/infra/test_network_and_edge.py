@@ -10,8 +10,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from infra import limits
+from infra import csp, limits
 from infra.constructs.network import Network, NetworkProps
+from infra.nag import flatten_reference
 from tests.infra.conftest import Synth, dumps, only, resources
 
 
@@ -192,6 +193,18 @@ def test_security_headers_policy_is_attached(edge):
     _, distribution = only(edge, "AWS::CloudFront::Distribution")
     behavior = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
+
+
+def test_security_headers_csp_is_the_shared_policy_for_every_api_of_the_region(edge):
+    # The edge deploys before the API, so the header can only name every REST API of the
+    # Region; index.html narrows it (test_site_and_compliance). No 'unsafe-inline' anywhere.
+    _, policy = only(edge, "AWS::CloudFront::ResponseHeadersPolicy")
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    rendered = flatten_reference(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    sources = csp.execute_api_sources("<AWS::Region>", "<AWS::URLSuffix>")
+    assert rendered == csp.header_policy(sources)
+    assert "'unsafe-inline'" not in rendered
+    assert headers["ContentSecurityPolicy"]["Override"] is True
 
 
 def test_distribution_logs_access(edge):
