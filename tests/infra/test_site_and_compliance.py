@@ -103,6 +103,24 @@ def test_deployed_index_html_lets_the_page_connect_only_to_its_own_api(synth, si
     assert host == [".execute-api.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]
 
 
+def test_stacks_deploy_network_edge_backend_site_and_the_edge_needs_no_api(synth):
+    # The edge (CloudFront and its CSP header) must deploy before the API, which needs the
+    # site's origin; only the site stack may depend on the API (index.html's CSP, config.json).
+    manifest = json.loads((synth.outdir / "manifest.json").read_text())
+    names = {stack.artifact_id: key for key, stack in vars(synth.stacks).items()}
+    depends = {
+        names[artifact]: {names[d] for d in body.get("dependencies", []) if d in names}
+        for artifact, body in manifest["artifacts"].items()
+        if artifact in names
+    }
+    assert depends == {
+        "network": set(),
+        "edge": set(),
+        "backend": {"network", "edge"},
+        "site": {"edge", "backend"},
+    }
+
+
 def test_entry_deploys_after_assets(site):
     deployments = _deployments(site)
     dependent = [name for name, d in deployments.items() if d.get("DependsOn")]
