@@ -146,8 +146,12 @@ def _check_origins(config: AppConfig) -> None:
 
 
 def _check_network(config: AppConfig) -> None:
-    if not 1 <= config.nat_gateways <= 2:
-        raise _fail(config, "nat_gateways", "must be 1 or 2 (one per AZ at most; tasks need one)")
+    if not 1 <= config.nat_gateways <= limits.AZ_COUNT:
+        raise _fail(
+            config,
+            "nat_gateways",
+            f"must be 1..{limits.AZ_COUNT} (one per AZ at most; tasks need one)",
+        )
     try:
         network = ipaddress.ip_network(config.vpc_cidr, strict=True)
     except ValueError as exc:

@@ -75,7 +75,7 @@ BAD = [
     ({"app:vpcCidr": "10.0.0.1/16"}, "app:vpcCidr", "host bits"),
     ({"app:vpcCidr": "8.8.0.0/16"}, "app:vpcCidr", "private"),
     ({"app:vpcCidr": "10.0.0.0/8"}, "app:vpcCidr", "/16 and /24"),
-    ({"app:natGateways": 0}, "app:natGateways", "1 or 2"),
+    ({"app:natGateways": 0}, "app:natGateways", "must be 1..2"),
     ({"app:desiredCount": 0}, "app:desiredCount", "at least 1"),
     ({"app:desiredCount": 5}, "app:desiredCount", "between minCapacity"),
     ({"app:minCapacity": 0}, "app:minCapacity", "at least 1"),
@@ -106,7 +106,7 @@ BAD = [
     ({"app:extraOrigins": "http://localhost.evil.com"}, "app:extraOrigins", "cleartext http"),
     ({"app:extraOrigins": "https://a.com,http://b.com"}, "app:extraOrigins", "cleartext http"),
     # Upper bounds: AWS limits or stated product ceilings.
-    ({"app:natGateways": 3}, "app:natGateways", "1 or 2"),
+    ({"app:natGateways": 3}, "app:natGateways", "must be 1..2"),
     ({"app:maxCapacity": 101}, "app:maxCapacity", "at most 100 tasks"),
     ({"app:maxCapacity": 100000}, "app:maxCapacity", "at most 100 tasks"),
     ({"app:throttleRateLimit": 10001}, "app:throttleRateLimit", "1..10000 requests/s"),
