@@ -20,6 +20,7 @@ import httpx
 
 from devstack import prereqs, processes
 from devstack.processes import free_port
+from infra import csp  # standard library only, like service.contract
 from service import contract
 from service.contract import HEALTH_PATH, SERVER_COMMAND, Env
 
@@ -41,22 +42,10 @@ DEFAULT_APP: Final = "service.app:create_app"
 NLB_HOST: Final = "internal-nlb.local"
 # API Gateway REST API's maximum integration timeout; then the gateway answers 504 itself.
 INTEGRATION_TIMEOUT_SECONDS: Final = 29
-
-
-def site_content_security_policy(api_origin: str) -> str:
-    """The CSP CloudFront sends with the site, with connect-src naming the local API origin.
-
-    Keep these directives identical to the response headers policy in
-    infra/constructs/frontend.py (not imported: it pulls in aws-cdk). Only connect-src differs:
-    production allows https://*.execute-api.<region>.amazonaws.com, here the one local API
-    origin. tests/e2e/test_frontend.py compares the two.
-    """
-    return (
-        "default-src 'self'; "
-        f"connect-src 'self' {api_origin}; "
-        "img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-    )
+# What the site's CSP header allows to connect to besides the site itself: every https port on
+# loopback, as CloudFront's header allows every REST API of the Region (infra/csp.py). Each
+# site's index.html narrows it to that site's own API, as the deployed one does.
+LOCAL_API_SOURCES: Final = "https://127.0.0.1:*"
 
 
 @dataclass(frozen=True)
@@ -392,11 +381,16 @@ class Stack:
             headers.write_text(
                 _render(
                     "site_headers.conf.template",
-                    {
-                        "name": site.name,
-                        "csp": site_content_security_policy(self.api_origin(site.ingress)),
-                    },
+                    {"name": site.name, "csp": csp.header_policy(LOCAL_API_SOURCES)},
                 )
+            )
+            entry = site_dir / "index.html"
+            entry.write_text(
+                csp.render_entry(
+                    (FRONTEND / "index.html").read_text(encoding="utf-8"),
+                    self.api_origin(site.ingress),
+                ),
+                encoding="utf-8",
             )
             sites.append(
                 _render(
@@ -406,6 +400,7 @@ class Stack:
                         "port": self.ports[f"site:{site.name}"],
                         "frontend": FRONTEND,
                         "headers": headers,
+                        "entry": entry,
                         "config_location": location,
                     },
                 )

@@ -116,6 +116,11 @@ class BackendStack(Stack):
             forwarded_allow_ips=contract.validate_networks(network.cidr),
             public_base_url=self.api.url,
             graceful_shutdown_seconds=config.graceful_shutdown_seconds,
+            max_body_bytes=config.max_body_bytes,
+            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
+            diagnostics=config.diagnostics,
+            demo_routes=config.demo_routes,
+            api_docs=config.api_docs,
         )
         # Added after the API exists: the public base URL is the API's stage URL.
         for name, value in environment.items():
@@ -125,7 +130,7 @@ class BackendStack(Stack):
 
 class SiteStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api_url: str
+        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api: Api
     ) -> None:
         super().__init__(scope, construct_id, description="SPA files and runtime config.json")
         self.deployment = FrontendDeployment(
@@ -135,7 +140,8 @@ class SiteStack(Stack):
                 bucket=edge.bucket,
                 distribution=edge.distribution,
                 source_dir=FRONTEND_DIR,
-                api_url=api_url,
+                api_url=api.url,
+                api_origin=api.origin,
             ),
         )
 
@@ -158,5 +164,5 @@ def build(scope: Construct, config: AppConfig, *, prefix: str = "CorsSafe") -> S
     backend = BackendStack(
         scope, f"{prefix}Backend", config=config, network=network.network, edge=edge.edge
     )
-    site = SiteStack(scope, f"{prefix}Site", edge=edge.edge, api_url=backend.api.url)
+    site = SiteStack(scope, f"{prefix}Site", edge=edge.edge, api=backend.api)
     return Stacks(network=network, edge=edge, backend=backend, site=site)

@@ -133,15 +133,13 @@ class Api(Construct):
         self._add_cors_to_gateway_errors(props.site_origin, props.allow_credentials)
 
         self.stage = self.rest_api.deployment_stage
-        # Without the trailing slash RestApi.url has: the service joins paths onto it.
-        self.url = Fn.join(
+        # What browsers send as the API's origin and what the site's CSP names (connect-src).
+        self.origin = Fn.join(
             "",
-            [
-                "https://",
-                self.rest_api.rest_api_id,
-                f".execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{props.stage_name}",
-            ],
+            ["https://", self.rest_api.rest_api_id, f".execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"],
         )
+        # Without the trailing slash RestApi.url has: the service joins paths onto it.
+        self.url = Fn.join("", [self.origin, f"/{props.stage_name}"])
         self._suppress()
 
     def _integration(self, uri: str, *, proxy: bool) -> apigw.Integration:

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IConstruct, IValidation
 
+from infra import csp
 from infra.constructs.log_bucket import LogBucket, LogBucketProps
 from infra.nag import acknowledge, flatten_reference
 
@@ -75,13 +76,12 @@ class FrontendEdge(Construct):
                     override=True,
                 ),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    # The SPA may call only its own origin and API Gateway in this region
-                    # (the API id is unknown here: the API stack depends on this one).
-                    content_security_policy=(
-                        "default-src 'self'; "
-                        f"connect-src 'self' https://*.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}; "
-                        "img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+                    # This stack deploys before the API exists (the API needs the site's
+                    # origin for CORS), so the header can only allow every REST API of the
+                    # Region; index.html's own policy, written by the site stack once the API
+                    # exists, narrows connect-src to that one API (see infra/csp.py).
+                    content_security_policy=csp.header_policy(
+                        csp.execute_api_sources(Aws.REGION, Aws.URL_SUFFIX)
                     ),
                     override=True,
                 ),
@@ -162,10 +162,11 @@ class FrontendDeploymentProps:
     distribution: cloudfront.IDistribution
     source_dir: Path
     api_url: str
+    api_origin: str
 
 
 class FrontendDeployment(Construct):
-    """Uploads the SPA and its runtime config.json (holding the API URL), then invalidates."""
+    """Uploads the SPA, its index.html (CSP naming the API) and config.json, then invalidates."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, props: FrontendDeploymentProps
@@ -191,7 +192,14 @@ class FrontendDeployment(Construct):
             "EntryAndConfig",
             destination_bucket=props.bucket,
             sources=[
-                s3deploy.Source.asset(str(props.source_dir), exclude=["*", f"!{ENTRY_FILE}"]),
+                # The API's origin is a deploy-time value: BucketDeployment substitutes it.
+                s3deploy.Source.data(
+                    ENTRY_FILE,
+                    csp.render_entry(
+                        (props.source_dir / ENTRY_FILE).read_text(encoding="utf-8"),
+                        props.api_origin,
+                    ),
+                ),
                 s3deploy.Source.json_data(
                     RUNTIME_CONFIG_FILE, {RUNTIME_CONFIG_API_KEY: props.api_url}
                 ),

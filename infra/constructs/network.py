@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.limits import AZ_COUNT
 from infra.retention import retention
 
 
@@ -34,7 +35,8 @@ class Network(Construct):
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(props.cidr),
             # With an environment-agnostic stack this renders Fn::GetAZs: no lookup at synth.
-            max_azs=2,
+            # The config's task ceiling assumes this layout (infra/limits.py).
+            max_azs=AZ_COUNT,
             nat_gateways=props.nat_gateways,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),

@@ -14,6 +14,7 @@ from aws_cdk.region_info import FactName
 from constructs import Construct
 
 from infra.constructs.log_bucket import LogBucket, LogBucketProps
+from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
 from service import contract
@@ -117,9 +118,21 @@ class Service(Construct):
             self,
             "TaskSecurityGroup",
             vpc=props.vpc,
+            # The description is immutable: changing it would replace the group on deploy.
             description="Service tasks: the container port from the ALB only",
-            # Tasks pull the image and send logs through the NAT gateway.
-            allow_all_outbound=True,
+            allow_all_outbound=False,
+        )
+        # What a Fargate task itself sends: the image pull (ECR's API, its registry and the
+        # layers on S3) and the awslogs driver's calls to CloudWatch Logs, all HTTPS through the
+        # NAT gateway. Their addresses are AWS's public ranges (only S3 has a managed prefix
+        # list), hence 0.0.0.0/0 on 443 and nothing else. DNS needs no rule: queries go to the
+        # VPC's Route 53 Resolver, which security groups do not filter (AWS: "Security groups
+        # cannot block DNS requests to or from the Route 53 Resolver"; nor the ECS task metadata
+        # endpoint). Responses to the ALB's requests are allowed by connection tracking.
+        self.task_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(),
+            ec2.Port.tcp(443),
+            "HTTPS to ECR, S3 (image layers) and CloudWatch Logs via the NAT gateway",
         )
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
@@ -146,7 +159,7 @@ class Service(Construct):
             assign_public_ip=False,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
-            max_healthy_percent=200,
+            max_healthy_percent=DEPLOYMENT_MAX_PERCENT,
             health_check_grace_period=Duration.seconds(30),
             enable_execute_command=False,
         )

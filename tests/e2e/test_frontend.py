@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, Stack
-from devstack.stack import ROOT, site_content_security_policy
+from devstack import API_GATEWAY, PUBLIC_ALB, Stack
+from devstack.stack import LOCAL_API_SOURCES
+from infra import csp
 from tests.e2e.browser import SitePage
+from tests.support.html import meta_policies
 
 
 def test_page_shows_the_api_url_from_config_json(
@@ -56,7 +57,7 @@ def test_site_responses_carry_the_csp_and_nosniff(stack: Stack, path: str) -> No
     with httpx.Client(verify=False) as client:  # noqa: S501 - the stack's self-signed cert
         response = client.get(stack.site_url(f"{API_GATEWAY}-site") + path)
     assert response.status_code == 200
-    expected = site_content_security_policy(stack.api_origin(API_GATEWAY))
+    expected = csp.header_policy(LOCAL_API_SOURCES)
     assert response.headers.get_list("content-security-policy") == [expected]
     assert response.headers.get_list("x-content-type-options") == ["nosniff"]
     if path == "config.json":
@@ -71,21 +72,47 @@ def test_missing_config_json_404_carries_the_csp_and_nosniff(stack: Stack) -> No
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def _directives(policy: str) -> dict[str, str]:
-    pairs = (part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
-    return {name: value for name, value in pairs}
+@pytest.mark.parametrize("path", ["", "index.html"])
+def test_index_html_narrows_connect_src_to_the_sites_own_api(stack: Stack, path: str) -> None:
+    with httpx.Client(verify=False) as client:  # noqa: S501 - the stack's self-signed cert
+        response = client.get(stack.site_url(f"{API_GATEWAY}-site") + path)
+    assert meta_policies(response.text) == [csp.entry_policy(stack.api_origin(API_GATEWAY))]
 
 
-def test_local_csp_matches_the_production_response_headers_policy() -> None:
-    # infra is not imported (it pulls in aws-cdk): read the policy's string literals instead.
-    source = (ROOT / "infra" / "constructs" / "frontend.py").read_text()
-    block = re.search(r"content_security_policy=\(\s*(.*?)\),", source, re.DOTALL)
-    assert block, "no content_security_policy=(...) in infra/constructs/frontend.py"
-    production = _directives("".join(re.findall(r'f?"([^"]*)"', block.group(1))))
-    local = _directives(site_content_security_policy("https://127.0.0.1:1234"))
-    assert production.pop("connect-src").startswith("'self' https://*.execute-api.")
-    assert local.pop("connect-src") == "'self' https://127.0.0.1:1234"
-    assert local == production
+def test_page_cannot_connect_to_an_api_other_than_its_own(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    # The header alone allows every https port on loopback (as CloudFront's allows every API
+    # of the Region); the page's own policy must be what refuses the other chain's API.
+    other_api = stack.api_url(PUBLIC_ALB) + "api/items"
+    site = open_page(stack.site_url(f"{API_GATEWAY}-site"))
+    outcome = site.fetch(other_api)
+    assert outcome.status is None, outcome.describe()
+    narrow = csp.entry_policy(stack.api_origin(API_GATEWAY))
+    refusals = [
+        line
+        for line in outcome.console
+        if other_api in line and "Content Security Policy" in line and f'"{narrow}"' in line
+    ]
+    assert refusals, outcome.describe()
+    assert site.fetch(stack.api_url(API_GATEWAY) + "api/items").status == 200
+
+
+def test_no_action_of_the_page_violates_its_content_security_policy(
+    stack: Stack, open_page: Callable[[str], SitePage]
+) -> None:
+    # Every code path of app.js, under both policies: no inline style or script anywhere, so
+    # the header needs no 'unsafe-inline'.
+    site = open_page(stack.site_url(f"{API_GATEWAY}-site"))
+    actions = site.page.eval_on_selector_all(
+        "button[data-action]", "buttons => buttons.map(b => b.dataset.action)"
+    )
+    assert len(actions) >= 5
+    for action in actions:
+        outcome = site.run(action)
+        violations = [line for line in outcome.console if "Content Security Policy" in line]
+        assert violations == [], (action, outcome.describe())
+    assert "'unsafe-inline'" not in csp.header_policy(LOCAL_API_SOURCES)
 
 
 @pytest.mark.parametrize(

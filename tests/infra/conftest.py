@@ -64,6 +64,17 @@ class Synth:
                 staged[destination["objectKey"]] = files
         return staged
 
+    def staged_text(self, stack: cdk.Stack, object_key: str, name: str) -> str:
+        """One file of a staged asset (by its object key in the CDK asset bucket), as text."""
+        manifest = json.loads((self.outdir / f"{stack.artifact_id}.assets.json").read_text())
+        for asset in manifest["files"].values():
+            keys = {d["objectKey"] for d in asset["destinations"].values()}
+            path = self.outdir / asset["source"]["path"]
+            if object_key in keys and path.is_dir():
+                text: str = (path / name).read_text(encoding="utf-8")
+                return text
+        raise AssertionError(f"no staged directory asset with key {object_key}")
+
 
 def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
     """Synthesize the app as app.py does (cdk-nag included) with the given context."""

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from infra import limits
 from service import contract
 from service.contract import Env
 from tests.infra.conftest import Synth, dumps, only, resources
@@ -123,6 +124,8 @@ def test_service_has_circuit_breaker_with_rollback(synth, backend):
     _, service = only(backend, "AWS::ECS::Service")
     config = service["Properties"]["DeploymentConfiguration"]
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    # The config's task ceiling counts old and new tasks of a deployment side by side.
+    assert config["MaximumPercent"] == limits.DEPLOYMENT_MAX_PERCENT
     assert service["Properties"]["DesiredCount"] == synth.config.desired_count
     assert (
         service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"]
@@ -190,6 +193,44 @@ def test_task_ingress_only_from_alb_security_group(backend):
     assert len(ingress) == 1
     assert ingress[0]["SourceSecurityGroupId"] == {"Fn::GetAtt": [alb_group, "GroupId"]}
     assert ingress[0]["FromPort"] == ingress[0]["ToPort"] == contract.CONTAINER_PORT
+
+
+def _task_group_id(backend: Template) -> str:
+    _, service = only(backend, "AWS::ECS::Service")
+    (group,) = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"][
+        "SecurityGroups"
+    ]
+    return str(group["Fn::GetAtt"][0])
+
+
+def _rules_of(backend: Template, group_id: str, kind: str) -> list[dict[str, Any]]:
+    """Inline and separate rules of one security group (kind: Ingress or Egress)."""
+    group = resources(backend, "AWS::EC2::SecurityGroup")[group_id]
+    inline = list(group["Properties"].get(f"SecurityGroup{kind}", []))
+    separate = [
+        r["Properties"]
+        for r in resources(backend, f"AWS::EC2::SecurityGroup{kind}").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    ]
+    return inline + separate
+
+
+def test_tasks_may_send_only_https(backend):
+    # The image pull (ECR, S3) and the awslogs driver use HTTPS; DNS goes to the VPC resolver,
+    # which security groups do not filter. Nothing else may leave a task.
+    group_id = _task_group_id(backend)
+    (rule,) = _rules_of(backend, group_id, "Egress")
+    assert rule["IpProtocol"] == "tcp"
+    assert rule["FromPort"] == rule["ToPort"] == 443
+    assert rule["CidrIp"] == "0.0.0.0/0"
+    assert "CidrIpv6" not in rule
+
+
+def test_task_security_group_has_no_all_protocols_rule(backend):
+    group_id = _task_group_id(backend)
+    for kind in ("Ingress", "Egress"):
+        for rule in _rules_of(backend, group_id, kind):
+            assert str(rule["IpProtocol"]) != "-1", (kind, rule)
 
 
 def test_alb_target_group_health_check_is_tuned(synth, backend):

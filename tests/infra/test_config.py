@@ -68,14 +68,14 @@ BAD = [
         "app:extraOrigins",
         "cannot be combined",
     ),
-    ({"app:extraOrigins": "http://a.com,http://a.com"}, "app:extraOrigins", "twice"),
+    ({"app:extraOrigins": "https://a.com,https://a.com"}, "app:extraOrigins", "twice"),
     ({"app:extraOrigins": 5}, "app:extraOrigins", "list of origins"),
     ({"app:allowCredentials": "maybe"}, "app:allowCredentials", "not a boolean"),
     ({"app:vpcCidr": "10.0.0.0/33"}, "app:vpcCidr", "not an IPv4 CIDR"),
     ({"app:vpcCidr": "10.0.0.1/16"}, "app:vpcCidr", "host bits"),
     ({"app:vpcCidr": "8.8.0.0/16"}, "app:vpcCidr", "private"),
     ({"app:vpcCidr": "10.0.0.0/8"}, "app:vpcCidr", "/16 and /24"),
-    ({"app:natGateways": 0}, "app:natGateways", "1 or 2"),
+    ({"app:natGateways": 0}, "app:natGateways", "must be 1..2"),
     ({"app:desiredCount": 0}, "app:desiredCount", "at least 1"),
     ({"app:desiredCount": 5}, "app:desiredCount", "between minCapacity"),
     ({"app:minCapacity": 0}, "app:minCapacity", "at least 1"),
@@ -87,7 +87,7 @@ BAD = [
     ({"app:logRetentionDays": 10}, "app:logRetentionDays", "CloudWatch accepts only"),
     ({"app:stageName": "api"}, "app:stageName", "route prefix"),
     ({"app:stageName": "v-1"}, "app:stageName", "letters, digits"),
-    ({"app:throttleRateLimit": 0}, "app:throttleRateLimit", "at least 1"),
+    ({"app:throttleRateLimit": 0}, "app:throttleRateLimit", "1..10000 requests/s"),
     ({"app:gracefulShutdownSeconds": 200}, "app:gracefulShutdownSeconds", "1..115"),
     ({"app:cpuTargetPercent": 95}, "app:cpuTargetPercent", "between 10 and 90"),
     ({"app:siteDomainName": "www.example.com"}, "app:siteCertificateArn", "go together"),
@@ -99,6 +99,53 @@ BAD = [
         },
         "app:siteCertificateArn",
         "us-east-1",
+    ),
+    # Cleartext origins only on the developer's own machine.
+    ({"app:extraOrigins": "http://evil.example.com"}, "app:extraOrigins", "cleartext http"),
+    ({"app:extraOrigins": "http://10.0.0.5:8080"}, "app:extraOrigins", "loopback hosts"),
+    ({"app:extraOrigins": "http://localhost.evil.com"}, "app:extraOrigins", "cleartext http"),
+    ({"app:extraOrigins": "https://a.com,http://b.com"}, "app:extraOrigins", "cleartext http"),
+    # Upper bounds: AWS limits or stated product ceilings.
+    ({"app:natGateways": 3}, "app:natGateways", "must be 1..2"),
+    ({"app:maxCapacity": 101}, "app:maxCapacity", "at most 100 tasks"),
+    ({"app:maxCapacity": 100000}, "app:maxCapacity", "at most 100 tasks"),
+    ({"app:throttleRateLimit": 10001}, "app:throttleRateLimit", "1..10000 requests/s"),
+    ({"app:throttleRateLimit": 100000000}, "app:throttleRateLimit", "1..10000 requests/s"),
+    ({"app:throttleBurstLimit": 0}, "app:throttleBurstLimit", "1..5000"),
+    ({"app:throttleBurstLimit": 5001}, "app:throttleBurstLimit", "1..5000"),
+    ({"app:requestsPerTarget": 0}, "app:requestsPerTarget", "must be 1..3000"),
+    ({"app:requestsPerTarget": 999999999999}, "app:requestsPerTarget", "must be 1..3000"),
+    ({"app:logRetentionDays": 3654}, "app:logRetentionDays", "CloudWatch accepts only"),
+    ({"app:gracefulShutdownSeconds": 0}, "app:gracefulShutdownSeconds", "1..115"),
+    ({"app:deregistrationDelaySeconds": 3601}, "app:deregistrationDelaySeconds", "0..3600"),
+    ({"app:deregistrationDelaySeconds": -1}, "app:deregistrationDelaySeconds", "0..3600"),
+    ({"app:cpuTargetPercent": 9}, "app:cpuTargetPercent", "between 10 and 90"),
+    ({"app:maxBodyBytes": 1023}, "app:maxBodyBytes", "1024..10485760"),
+    ({"app:maxBodyBytes": 10485761}, "app:maxBodyBytes", "1024..10485760"),
+    ({"app:maxBodyBytes": "1MiB"}, "app:maxBodyBytes", "whole number"),
+    ({"app:diagnostics": "maybe"}, "app:diagnostics", "not a boolean"),
+    ({"app:demoRoutes": 1}, "app:demoRoutes", "true or false"),
+    ({"app:apiDocs": "yes please"}, "app:apiDocs", "not a boolean"),
+    # Relations between settings.
+    (
+        {"app:throttleRateLimit": 10000, "app:throttleBurstLimit": 1},
+        "app:throttleBurstLimit",
+        "must be >= 5000",
+    ),
+    (
+        {"app:throttleRateLimit": 300, "app:throttleBurstLimit": 299},
+        "app:throttleBurstLimit",
+        "must be >= 300",
+    ),
+    (
+        {"app:throttleRateLimit": 10, "app:requestsPerTarget": 301},
+        "app:requestsPerTarget",
+        "must be 1..300 (throttleRateLimit x 60 / minCapacity)",
+    ),
+    (
+        {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 51},
+        "app:maxCapacity",
+        "at most 50 with vpcCidr=10.0.0.0/24",
     ),
     ({"app:containerPort": 8080}, "app:containerPort", "unknown setting"),
     ({"app:desiredcount": 2}, "app:desiredcount", "unknown setting"),
@@ -114,6 +161,39 @@ def test_bad_value_names_key_value_and_reason(context, key, reason):
     assert message.startswith(f"{key}=")
     assert reason in message
     assert "\n" not in message
+
+
+GOOD = [
+    {"app:extraOrigins": "http://localhost:5173,http://127.0.0.1:8080,http://127.9.9.9"},
+    {"app:extraOrigins": ["http://[::1]:3000", "https://admin.example.com"]},
+    {"app:maxCapacity": 100},
+    {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 50},
+    {"app:vpcCidr": "10.0.0.0/23", "app:maxCapacity": 100},
+    # API Gateway's own account default: a bucket of 5,000 for 10,000 requests/s.
+    {"app:throttleRateLimit": 10000, "app:throttleBurstLimit": 5000},
+    {"app:throttleRateLimit": 300, "app:throttleBurstLimit": 300},
+    {"app:requestsPerTarget": 3000},
+    {"app:minCapacity": 1, "app:desiredCount": 1, "app:requestsPerTarget": 6000},
+    {"app:maxBodyBytes": 1024},
+    {"app:maxBodyBytes": "10485760"},
+    {"app:gracefulShutdownSeconds": 115, "app:deregistrationDelaySeconds": 3600},
+    {"app:diagnostics": "true", "app:demoRoutes": True, "app:apiDocs": "on"},
+]
+
+
+@pytest.mark.parametrize("context", GOOD, ids=[json.dumps(g) for g in GOOD])
+def test_values_at_the_bounds_are_accepted(context):
+    AppConfig.from_context(context)
+
+
+def test_route_switches_default_to_closed_and_parse_from_strings():
+    assert (AppConfig().diagnostics, AppConfig().demo_routes, AppConfig().api_docs) == (
+        False,
+        False,
+        False,
+    )
+    config = AppConfig.from_context({"app:diagnostics": "true", "app:apiDocs": "false"})
+    assert (config.diagnostics, config.demo_routes, config.api_docs) == (True, False, False)
 
 
 def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedProcess[str]:
@@ -144,6 +224,15 @@ def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedPr
         ),
         ({"app:desiredCount": "ten"}, "error: app:desiredCount=ten: must be a whole number"),
         ({"app:bogus": "1"}, "error: app:bogus=1: unknown setting"),
+        (
+            {"app:extraOrigins": "http://evil.example.com"},
+            "error: app:extraOrigins=http://evil.example.com: origin 'http://evil.example.com' "
+            "is cleartext http; http:// is accepted only for loopback hosts",
+        ),
+        (
+            {"app:throttleRateLimit": "10000", "app:throttleBurstLimit": "1"},
+            "error: app:throttleBurstLimit=1: must be >= 5000",
+        ),
     ],
 )
 def test_app_py_fails_with_one_line_and_exit_code_1(tmp_path, context, line):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
+import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
+from infra import csp, limits
+from infra.constructs.network import Network, NetworkProps
+from infra.nag import flatten_reference
 from tests.infra.conftest import Synth, dumps, only, resources
 
 
@@ -23,6 +29,19 @@ def test_vpc_has_public_and_private_subnets_in_two_azs(network):
     assert len(private) == 2
     # Fn::GetAZs at deploy time: no availability-zone lookup at synth.
     assert all("Fn::GetAZs" in dumps(s["Properties"]["AvailabilityZone"]) for s in subnets)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.0.0.0/24"])
+def test_private_subnets_have_the_size_the_task_ceiling_assumes(cidr):
+    # app:maxCapacity is bounded by the addresses of the private subnets (infra/limits.py).
+    stack = cdk.Stack(cdk.App(), "Net")
+    Network(stack, "Network", props=NetworkProps(cidr=cidr, nat_gateways=1, log_retention_days=1))
+    subnets = resources(Template.from_stack(stack), "AWS::EC2::Subnet").values()
+    private = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is False]
+    assert len(private) == limits.AZ_COUNT
+    expected = limits.private_subnet_prefix(ipaddress.ip_network(cidr).prefixlen)
+    for subnet in private:
+        assert ipaddress.ip_network(subnet["Properties"]["CidrBlock"]).prefixlen == expected
 
 
 def test_nat_gateway_count_is_configured(synth, network):
@@ -174,6 +193,18 @@ def test_security_headers_policy_is_attached(edge):
     _, distribution = only(edge, "AWS::CloudFront::Distribution")
     behavior = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
+
+
+def test_security_headers_csp_is_the_shared_policy_for_every_api_of_the_region(edge):
+    # The edge deploys before the API, so the header can only name every REST API of the
+    # Region; index.html narrows it (test_site_and_compliance). No 'unsafe-inline' anywhere.
+    _, policy = only(edge, "AWS::CloudFront::ResponseHeadersPolicy")
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    rendered = flatten_reference(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    sources = csp.execute_api_sources("<AWS::Region>", "<AWS::URLSuffix>")
+    assert rendered == csp.header_policy(sources)
+    assert "'unsafe-inline'" not in rendered
+    assert headers["ContentSecurityPolicy"]["Override"] is True
 
 
 def test_distribution_logs_access(edge):

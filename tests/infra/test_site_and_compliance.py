@@ -15,9 +15,11 @@ from aws_cdk.assertions import Template
 from constructs import IConstruct
 
 from cors_doctor.cli import find_output
+from infra import csp
 from infra.constructs.frontend import RUNTIME_CONFIG_API_KEY
 from infra.nag import acknowledge, flatten_reference
-from tests.infra.conftest import ROOT, Synth, dumps, resources
+from tests.infra.conftest import ROOT, Synth, dumps, only, resources
+from tests.support.html import meta_policies
 
 
 def _deployments(site: Template) -> dict[str, dict[str, Any]]:
@@ -77,6 +79,46 @@ def test_entry_and_config_are_no_cache_and_invalidate(synth, site, edge):
     (assets,) = [d["Properties"] for d in deployments.values() if d["Properties"] is not entry]
     assert "no-cache" not in dumps(assets.get("SystemMetadata", {}))
     assert "DistributionId" not in assets
+
+
+def test_deployed_index_html_lets_the_page_connect_only_to_its_own_api(synth, site, backend):
+    # The header allows every REST API of the Region; the page's own policy names this API.
+    deployments = _deployments(site)
+    (entry,) = [d["Properties"] for d in deployments.values() if _cache_control(d) == "no-cache"]
+    staged = synth.staged_files(synth.stacks.site)
+    (position,) = [
+        i for i, key in enumerate(entry["SourceObjectKeys"]) if staged[key] == {"index.html"}
+    ]
+    key = entry["SourceObjectKeys"][position]
+    html = synth.staged_text(synth.stacks.site, key, "index.html")
+    (policy,) = meta_policies(html)
+    markers = entry["SourceMarkers"][position]
+    (marker,) = [m for m in markers if m in policy]
+    assert policy == csp.entry_policy(marker)
+    # The marker becomes https://<this REST API's id>.execute-api.<region>.<suffix> at deploy.
+    api_id, _ = only(backend, "AWS::ApiGateway::RestApi")
+    (scheme, reference, *host) = markers[marker]["Fn::Join"][1]
+    assert scheme == "https://"
+    assert api_id in dumps(reference)
+    assert host == [".execute-api.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]
+
+
+def test_stacks_deploy_network_edge_backend_site_and_the_edge_needs_no_api(synth):
+    # The edge (CloudFront and its CSP header) must deploy before the API, which needs the
+    # site's origin; only the site stack may depend on the API (index.html's CSP, config.json).
+    manifest = json.loads((synth.outdir / "manifest.json").read_text())
+    names = {stack.artifact_id: key for key, stack in vars(synth.stacks).items()}
+    depends = {
+        names[artifact]: {names[d] for d in body.get("dependencies", []) if d in names}
+        for artifact, body in manifest["artifacts"].items()
+        if artifact in names
+    }
+    assert depends == {
+        "network": set(),
+        "edge": set(),
+        "backend": {"network", "edge"},
+        "site": {"edge", "backend"},
+    }
 
 
 def test_entry_deploys_after_assets(site):
