@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import httpx
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -13,6 +14,7 @@ from infra.config import AppConfig
 from infra.stacks import build
 from service import contract
 from service.contract import Env
+from tests.support.servers import running_server
 
 SWITCHES = {
     "diagnostics": Env.DIAGNOSTICS_ENABLED,
@@ -61,3 +63,29 @@ def test_each_switch_opens_only_its_own_routes(tmp_path, field):
 def test_max_body_bytes_reaches_the_container(tmp_path):
     template = _backend(tmp_path, max_body_bytes=4096)
     _every_task_definition_has(template, {Env.MAX_BODY_BYTES: "4096"})
+
+
+# Values only known at deploy time (the CloudFront domain, the API URL) and what only holds
+# inside the container (0.0.0.0:8000) are replaced; every other variable is the template's own.
+_DEPLOY_TIME_STAND_INS = {
+    Env.ALLOW_ORIGINS: "https://d111111abcdef8.cloudfront.net",
+    Env.PUBLIC_BASE_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
+}
+_CLOSED_ROUTES = ("/debug/request", "/api/boom", "/api/slow?ms=0", "/docs", "/redoc",
+                  "/openapi.json")  # fmt: skip
+
+
+def test_the_default_task_environment_serves_no_debug_demo_or_docs_route(backend, tmp_path):
+    (task,) = backend.find_resources("AWS::ECS::TaskDefinition").values()
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    environment = {}
+    for item in container["Environment"]:
+        if item["Name"] in {Env.HOST, Env.PORT}:
+            continue  # the test server binds loopback and a free port instead
+        value = _DEPLOY_TIME_STAND_INS.get(item["Name"], item["Value"])
+        assert isinstance(value, str), f"{item['Name']} is only known at deploy time: {value}"
+        environment[item["Name"]] = value
+    with running_server(environment, tmp_path / "server.log") as server:
+        assert httpx.get(server.url + contract.HEALTH_PATH).status_code == 200
+        for path in _CLOSED_ROUTES:
+            assert httpx.get(server.url + path).status_code == 404, path
