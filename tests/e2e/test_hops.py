@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, Stack, StackConfig
+from service import contract
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,36 @@ def test_api_gateway_integration_timeout_is_a_504_with_the_sites_cors_headers(
     assert response.json() == {"message": "Endpoint request timed out"}
     assert response.headers["access-control-allow-origin"] == stack.gateway_site_origin
     assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+
+
+def test_a_body_over_the_service_limit_is_the_services_413_with_cors_through_each_chain(
+    stack: Stack, client: httpx.Client
+) -> None:
+    body = b'{"name": "' + b"x" * (contract.DEFAULT_MAX_BODY_BYTES + 1) + b'"}'
+    for ingress in (API_GATEWAY, PUBLIC_ALB):
+        origin = stack.site_origin(f"{ingress}-site")
+        response = client.post(
+            stack.api_url(ingress) + "api/items",
+            content=body,
+            headers={"Origin": origin, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 413, ingress
+        assert "limit of 1048576 bytes" in response.json()["detail"], ingress
+        assert response.headers["access-control-allow-origin"] == origin, ingress
+
+
+def test_api_gateway_refuses_a_body_over_10_mb_itself_with_the_sites_cors_headers(
+    stack: Stack, client: httpx.Client
+) -> None:
+    response = client.post(
+        stack.api_url(API_GATEWAY) + "api/items",
+        content=b"x" * (10 * 1024 * 1024 + 1),
+        headers={"Origin": stack.gateway_site_origin, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+    assert response.headers["access-control-allow-origin"] == stack.gateway_site_origin
     assert response.headers["vary"] == "Origin"
 
 
