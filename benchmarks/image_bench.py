@@ -20,7 +20,7 @@ import sys
 import time
 
 from devstack import TRUSTED_PROXY_CIDR, container
-from devstack.image import base_image_name, build_service_image, image_size
+from devstack.image import SERVICE_IMAGE, base_image_name, build_service_image, image_size
 from devstack.lock import BASE_DISTRIBUTIONS, LOCK, installed_distributions, pinned_versions
 from devstack.podman import ContainerError, podman
 from service import contract
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="container starts to time")
     args = parser.parse_args()
     try:
-        tag = build_service_image()
+        image = build_service_image()
         started = time.perf_counter()
         build_service_image()
         warm_build = time.perf_counter() - started
@@ -60,18 +60,18 @@ def main() -> None:
         starts = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            with container.running(tag, SETTINGS, "bench") as running:
+            with container.running(image, SETTINGS, "bench") as running:
                 starts.append(time.perf_counter() - started)
                 installed = set(installed_distributions(running))
     except ContainerError as exc:
         sys.exit(f"error: {exc}")
     locked = set(pinned_versions(LOCK))
-    total, base_size = image_size(tag), image_size(base)
-    print(f"service image {tag} on the stand-in for {base_image_name()}")
+    total, base_size = image_size(image), image_size(base)
+    print(f"service image {SERVICE_IMAGE} ({image[:12]}) on the stand-in for {base_image_name()}")
     print(f"  image size                      {total / MB:8.1f} MB")
     print(f"  stand-in base                   {base_size / MB:8.1f} MB")
     print(f"  added by service/Dockerfile     {(total - base_size) / MB:8.1f} MB")
-    for step, size in _layers(tag, base):
+    for step, size in _layers(image, base):
         if size:
             print(f"    {size / MB:8.1f} MB  {step}")
     print(f"  installed distributions         {len(installed):8d}")

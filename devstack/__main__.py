@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.image import build_service_image
+from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
 from devstack.stack import API_GATEWAY, PUBLIC_ALB, Stack, StackConfig
 
@@ -17,7 +17,10 @@ def _service_kind(stack: Stack) -> str:
     image = stack.config.container_image
     if image is None:
         return "local uvicorn processes (the container's command line)"
-    return f"the image {image} (podman, read-only root, non-root, all capabilities dropped)"
+    return (
+        f"the image {SERVICE_IMAGE} ({image[:12]}; podman, read-only root, non-root, "
+        "all capabilities dropped)"
+    )
 
 
 def _describe(stack: Stack) -> str:

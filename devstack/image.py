@@ -231,28 +231,30 @@ def _slim(rootfs: Path) -> None:
 
 
 def build_service_image(tag: str = SERVICE_IMAGE, progress: Progress = _quiet) -> str:
-    """Build the unmodified service/Dockerfile on the stand-in base; layers are reused."""
+    """Build the unmodified service/Dockerfile on the stand-in base; return the image's ID.
+
+    Callers run the ID, not the tag: another checkout building at the same time may move the
+    tag, never the ID. Layers are reused, so an unchanged build takes about a second.
+    """
     ensure_base(progress)
-    previous = _image_id(tag)
     mounts = [f"--volume={path}:{path}:ro" for path in BUILD_MOUNTS if Path(path).exists()]
     progress(f"building {tag} from {DOCKERFILE.relative_to(ROOT)}")
-    # --format docker keeps HEALTHCHECK (OCI images drop it); the build runs with chroot
-    # isolation because the OCI runtime cannot run build steps here.
-    result = podman(
-        "build", "--pull=never", "--format", "docker", "--isolation", "chroot",
-        "--network", "host", *mounts, "-t", tag, "-f", str(DOCKERFILE), str(SERVICE_DIR),
-        timeout=BUILD_TIMEOUT_SECONDS, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise ContainerError(
-            f"podman build of {DOCKERFILE.relative_to(ROOT)} failed: "
-            f"{_build_failure(result.stdout + result.stderr)}"
-        )
-    built = _image_id(tag)
-    if previous is not None and previous != built:
-        # The old image is untagged now; drop it (and only it) so rebuilds do not pile up.
-        podman("rmi", previous, check=False)
-    return tag
+    with tempfile.TemporaryDirectory(prefix="cors-safe-stack-build-") as work:
+        id_file = Path(work) / "image-id"
+        # --format docker keeps HEALTHCHECK (OCI images drop it); the build runs with chroot
+        # isolation because the OCI runtime cannot run build steps here.
+        result = podman(
+            "build", "--pull=never", "--format", "docker", "--isolation", "chroot",
+            "--network", "host", *mounts, f"--iidfile={id_file}", "-t", tag,
+            "-f", str(DOCKERFILE), str(SERVICE_DIR),
+            timeout=BUILD_TIMEOUT_SECONDS, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise ContainerError(
+                f"podman build of {DOCKERFILE.relative_to(ROOT)} failed: "
+                f"{_build_failure(result.stdout + result.stderr)}"
+            )
+        return id_file.read_text().strip().removeprefix("sha256:")
 
 
 @functools.cache
