@@ -8,8 +8,19 @@ import sys
 import threading
 from types import FrameType
 
+from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
 from devstack.stack import API_GATEWAY, PUBLIC_ALB, Stack, StackConfig
+
+
+def _service_kind(stack: Stack) -> str:
+    image = stack.config.container_image
+    if image is None:
+        return "local uvicorn processes (the container's command line)"
+    return (
+        f"the image {SERVICE_IMAGE} ({image[:12]}; podman, read-only root, non-root, "
+        "all capabilities dropped)"
+    )
 
 
 def _describe(stack: Stack) -> str:
@@ -32,15 +43,25 @@ def _describe(stack: Stack) -> str:
             f"  what the app sees:  {alb}debug/request",
             f"  disallowed origin:  {stack.site_url('public_alb-other')}",
             "",
+            f"Service: {_service_kind(stack)}",
             f"Logs and generated nginx.conf: {stack.workdir}",
             "Press Ctrl-C to stop everything.",
         ]
     )
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--stage", default="v1", help="API Gateway stage name (default: v1)")
+    parser.add_argument(
+        "--container",
+        action="store_true",
+        help="run the service as the real image (service/Dockerfile, built with podman)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -51,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        stack = Stack(StackConfig(stage=args.stage))
+        image = build_service_image(progress=_progress) if args.container else None
+        stack = Stack(StackConfig(stage=args.stage, container_image=image))
         stack.start()
     except (PrerequisiteError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -18,7 +18,8 @@ from typing import Final, Literal
 
 import httpx
 
-from devstack import prereqs, processes
+from devstack import container, prereqs, processes
+from devstack.podman import podman_binary
 from devstack.processes import free_port
 from infra import csp  # standard library only, like service.contract
 from service import contract
@@ -77,6 +78,8 @@ class StackConfig:
     extra_sites: tuple[SiteSpec, ...] = ()
     # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
     integration_timeout_seconds: int = INTEGRATION_TIMEOUT_SECONDS
+    # Run each service as this image (devstack/container.py) instead of a local process.
+    container_image: str | None = None
 
     def services(self) -> dict[Ingress, ServiceSpec]:
         chains: dict[Ingress, ServiceSpec | None] = {
@@ -117,6 +120,8 @@ class ServiceProcess:
     port: int
     log: Path
     graceful_shutdown_seconds: int
+    # Set when the process is `podman run` in the foreground; SIGTERM reaches the container.
+    container_name: str | None = None
 
     @property
     def url(self) -> str:
@@ -128,10 +133,14 @@ class ServiceProcess:
     def terminate(self, timeout: float | None = None) -> tuple[int, float]:
         """SIGTERM, as ECS does on a deploy; return (exit code, seconds until it exited)."""
         limit = self.graceful_shutdown_seconds + 5.0 if timeout is None else timeout
-        return processes.stop(self.process, limit)
+        result = processes.stop(self.process, limit)
+        if self.container_name is not None:
+            # Left running only if podman itself had to be killed.
+            container.remove(self.container_name)
+        return result
 
 
-def _service_env(spec: ServiceSpec, port: int, origins: list[str], base_url: str) -> dict[str, str]:
+def _service_settings(spec: ServiceSpec, origins: list[str], base_url: str) -> dict[str, str]:
     settings = contract.container_environment(
         allow_origins=origins,
         allow_credentials=True,
@@ -147,10 +156,7 @@ def _service_env(spec: ServiceSpec, port: int, origins: list[str], base_url: str
     )
     if spec.forwarded_allow_ips is None:
         del settings[Env.FORWARDED_ALLOW_IPS]
-    # The contract's host and port are the container's; processes.server_env puts them on
-    # loopback and a free port.
-    del settings[Env.HOST], settings[Env.PORT]
-    return processes.server_env(settings, port)
+    return settings
 
 
 def _render(template: str, values: Mapping[str, object]) -> str:
@@ -232,6 +238,8 @@ class Stack:
 
     def start(self) -> None:
         prereqs.check(browser=False)
+        if self.config.container_image is not None:
+            podman_binary()
         try:
             self._allocate_ports()
             self._make_certificate()
@@ -302,15 +310,31 @@ class Stack:
     def _start_services(self) -> None:
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        image = self.config.container_image
         for ingress, spec in self.config.services().items():
             port = self.ports[f"service:{ingress}"]
-            env = _service_env(
-                spec, port, self.allowed_origins(ingress), self.api_url(ingress).rstrip("/")
+            settings = _service_settings(
+                spec, self.allowed_origins(ingress), self.api_url(ingress).rstrip("/")
             )
+            name: str | None = None
+            if image is None:
+                # The contract's host and port are the container's; server_env moves them to
+                # loopback and the chain's port.
+                del settings[Env.HOST], settings[Env.PORT]
+                command = service_command(spec.app)
+                env = processes.server_env(settings, port)
+            else:
+                if spec.app != DEFAULT_APP:
+                    raise RuntimeError(f"{spec.app} is not in the image; only {DEFAULT_APP} is")
+                name = container.unique_name(ingress.replace("_", "-"))
+                command = container.attached_command(
+                    image, name, container.loopback_settings(settings, port)
+                )
+                env = dict(os.environ)
             log = logs / f"service-{ingress}.log"
             with log.open("wb") as handle:
-                process = subprocess.Popen(  # noqa: S603 - the contract's command line
-                    service_command(spec.app),
+                process = subprocess.Popen(  # noqa: S603 - the contract's command line or podman
+                    command,
                     cwd=ROOT,
                     env=env,
                     stdout=handle,
@@ -325,6 +349,7 @@ class Stack:
                 port=port,
                 log=log,
                 graceful_shutdown_seconds=spec.graceful_shutdown_seconds,
+                container_name=name,
             )
 
     def _site_config(self, site: SiteSpec) -> str:

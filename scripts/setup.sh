@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine (Python 3.11, Node 20, apt). Sourced by the other
 # scripts; each step is skipped when what it would install is already in place.
-#   setup.sh [--test]   --test also installs the test tools (nginx, chromium, wrk, openssl)
+#   setup.sh [--test]   --test also installs the test tools (nginx, chromium, wrk, openssl;
+#                       podman, runc, debootstrap and the stand-in base image for the service
+#                       image's tests)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -23,6 +25,12 @@ if [ "$WANT_TEST" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v openssl >/dev/null || missing+=(openssl)
+  # Building and running service/Dockerfile without Docker (devstack/image.py); podman's --init
+  # is catatonit, only a recommendation of the podman package.
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+  [ -x /usr/libexec/podman/catatonit ] || command -v catatonit >/dev/null || missing+=(catatonit)
   if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -67,6 +75,14 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing the CDK CLI (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# The stand-in for the service image's base (no registry is reachable), cached in podman's
+# storage by a hash of its recipe: about a minute once per machine, then a lookup. If Debian's
+# archive is unreachable the container tests fail with the reason; the rest can still run.
+if [ "$WANT_TEST" = 1 ]; then
+  .venv/bin/python -m devstack.image base \
+    || say "warning: no stand-in base image; the container tests will fail (see the error above)"
 fi
 
 export PATH="$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"

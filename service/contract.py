@@ -240,3 +240,11 @@ def container_environment(
         env[Env.ALLOW_ORIGIN_REGEX] = allow_origin_regex
     env.update(extra or {})
     return env
+
+
+# How the container is locked down beyond its image (non-root user, read-only root): the task
+# definition's linuxParameters ask Fargate for it and the tests' podman run applies the same.
+# Fargate can drop capabilities and run an init process (which forwards SIGTERM and reaps
+# children), but it cannot set no-new-privileges; the image therefore carries no setuid files.
+DROPPED_CAPABILITIES: Final[tuple[str, ...]] = ("ALL",)
+INIT_PROCESS: Final = True

@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from devstack import API_GATEWAY, PUBLIC_ALB, Ingress, SiteSpec, Stack, StackConfig
+from devstack.image import built_service_image
+from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError, check
 from tests.e2e.browser import SitePage, launch_chromium, new_site_page
 
@@ -54,9 +56,22 @@ def open_page(browser: Browser) -> Iterator[Callable[[str], SitePage]]:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    """Both chains with production settings."""
-    with Stack(StackConfig(extra_sites=BAD_CONFIG_SITES)) as running:
+def service_image() -> str:
+    """The real image of service/Dockerfile, built once per run (podman; devstack/image.py)."""
+    try:
+        return built_service_image()
+    except (ContainerError, PrerequisiteError) as exc:
+        problem = str(exc)  # failed outside the handler: no chained traceback, one line
+    pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def stack(service_image: str) -> Iterator[Stack]:
+    """Both chains with production settings; each service runs as the real image, so every
+    browser test on this stack goes through it (the other stacks run the command as a process).
+    """
+    config = StackConfig(extra_sites=BAD_CONFIG_SITES, container_image=service_image)
+    with Stack(config) as running:
         yield running
 
 

@@ -1,4 +1,4 @@
-"""The Dockerfile and the container's runtime contract (Docker itself cannot run here)."""
+"""The Dockerfile's contract, read from its text (tests/container builds and runs the image)."""
 
 from __future__ import annotations
 
