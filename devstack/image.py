@@ -54,7 +54,6 @@ ENV LANG=C.UTF-8
 """
 # The python3 each Debian suite ships, which the stand-in can offer in place of the official one.
 SUITE_PYTHON: Final = {"bookworm": "3.11", "trixie": "3.13"}
-FALLBACK_MIRROR: Final = "http://deb.debian.org/debian"
 DEBOOTSTRAP_TIMEOUT_SECONDS: Final = 1200
 BUILD_TIMEOUT_SECONDS: Final = 900
 LOCK_WAIT_SECONDS: Final = 1500
@@ -103,7 +102,10 @@ def recipe_key(base: str) -> str:
 
 
 def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
-    """The first Debian archive this machine's apt uses (not security), else deb.debian.org."""
+    """The first Debian archive this machine's apt uses (not security); one line if it has none.
+
+    The stand-in base comes from the archive apt already reaches here, never a guessed host.
+    """
     files = [sources / "sources.list", *sorted((sources / "sources.list.d").glob("*"))]
     for path in files:
         if not path.is_file() or path.suffix not in {"", ".list", ".sources"}:
@@ -114,7 +116,10 @@ def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
             for url in re.findall(r"https?://\S+", line):
                 if re.search(r"/debian/?$", url):
                     return url.rstrip("/")
-    return FALLBACK_MIRROR
+    raise ContainerError(
+        f"cannot make the stand-in base image: apt names no Debian archive under {sources} "
+        "(debootstrap needs one)"
+    )
 
 
 def _image_id(name: str) -> str | None:

@@ -18,7 +18,7 @@ def test_mirror_is_the_first_debian_archive_apt_uses(tmp_path: Path) -> None:
     (tmp_path / "sources.list.d").mkdir()
     (tmp_path / "sources.list.d" / "debian.sources").write_text(
         "Types: deb\n"
-        "# http://snapshot.debian.org/archive/debian/20250520T000000Z\n"
+        "# http://snapshot.example/archive/debian/20250520T000000Z\n"
         "URIs: http://mirror.example/debian-security\n"
         "Suites: bookworm-security\n\n"
         "Types: deb\nURIs: http://mirror.example/debian/\nSuites: bookworm\n"
@@ -26,8 +26,13 @@ def test_mirror_is_the_first_debian_archive_apt_uses(tmp_path: Path) -> None:
     assert debian_mirror(tmp_path) == "http://mirror.example/debian"
 
 
-def test_mirror_falls_back_to_debians_own_archive(tmp_path: Path) -> None:
-    assert debian_mirror(tmp_path) == "http://deb.debian.org/debian"
+def test_no_debian_archive_in_apts_sources_is_one_line_naming_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(ContainerError) as raised:
+        debian_mirror(tmp_path)
+    assert str(raised.value) == (
+        "cannot make the stand-in base image: apt names no Debian archive under "
+        f"{tmp_path} (debootstrap needs one)"
+    )
 
 
 def test_unreachable_debian_archive_fails_with_one_line_naming_it() -> None:
