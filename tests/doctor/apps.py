@@ -222,9 +222,10 @@ async def items(request: Request) -> Response:
     return PlainTextResponse("[]")
 
 
-# Seed 000 in miniature: a correct CORS setup whose router redirects '/api/items' to
-# '/api/items/', building the Location from the scheme it sees. Behind a TLS-terminating proxy
-# whose X-Forwarded-Proto is not trusted, that scheme is http.
+# The redirect to http in miniature: a correct CORS setup whose router redirects '/api/items'
+# to '/api/items/', building the Location from the scheme it sees. Behind a TLS-terminating
+# proxy (an ALB forwarding plain HTTP) whose X-Forwarded-Proto is not trusted, that scheme is
+# http.
 slash_redirect = Starlette(
     routes=[Route("/healthz", healthz), Route("/api/items/", items)],
     middleware=[Middleware(CORSMiddleware, allow_origins=[ORIGIN], allow_credentials=True)],
