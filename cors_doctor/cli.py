@@ -26,7 +26,7 @@ from cors_doctor.inputs import (
 )
 from cors_doctor.model import PageRequest, PathReport
 from cors_doctor.report import render_json, render_text
-from cors_doctor.smoke import default_requests
+from cors_doctor.smoke import SmokePlan, requests_for
 from cors_doctor.transport import NetworkError, Session, tls_context
 
 # find_output: tests/infra reads the synthesized outputs the way `smoke` does.
@@ -56,13 +56,22 @@ SMOKE_EPILOG = """\
 examples:
   cdk deploy --all --outputs-file outputs.json
   python -m cors_doctor smoke --outputs outputs.json
-  python -m cors_doctor smoke --outputs outputs.json --api-key HttpApiUrl --site-key CdnUrl --json
+  python -m cors_doctor smoke --outputs outputs.json --openapi openapi.json
+  python -m cors_doctor smoke --outputs outputs.json --path api/items --path healthz --json
+  python -m cors_doctor smoke --outputs outputs.json --api-key HttpApiUrl --site-key CdnUrl
 
 The API URL and the site URL are the outputs whose keys contain --api-key and --site-key
-(case-insensitive, any stack); the origin is the site URL's scheme://host. The smoke run checks
-GET api/items, a credentialed JSON POST api/items (--no-credentials: uncredentialed), GET
-api/greeting with X-Client-Name,
-GET api/items/999999 (the 404 must carry CORS headers) and GET healthz.
+(case-insensitive, any stack); the origin is the site URL's scheme://host.
+
+Paths, each joined to the API URL (its stage kept):
+  --openapi FILE_OR_URL  an OpenAPI 3 document (JSON): every GET without required parameters
+                         (path parameters are filled from their examples), then the first JSON
+                         POST whose body has an example, sent with it
+  --path P               a GET of P (repeatable; after the document's paths)
+  neither                this product's calls: GET api/items, a credentialed JSON POST
+                         api/items, GET api/greeting with X-Client-Name, GET api/items/999999
+                         (the 404 must carry CORS headers) and GET healthz
+The POST is credentialed (--no-credentials: uncredentialed); the GETs are plain.
 Exit status: 0 all checks pass, 1 a check failed, 2 bad input or network error.
 """
 
@@ -133,6 +142,16 @@ def _add_smoke(commands: argparse._SubParsersAction[_Parser]) -> None:
     smoke.add_argument("--api-key", default="ApiUrl", help="output key naming the API URL")
     smoke.add_argument("--site-key", default="SiteUrl", help="output key naming the site URL")
     smoke.add_argument("--origin", help="override the origin derived from the site URL")
+    smoke.add_argument(
+        "--openapi",
+        metavar="FILE_OR_URL",
+        help="take the paths from this OpenAPI 3 document (JSON file or http(s) URL)",
+    )
+    smoke.add_argument(
+        "--path", action="append", default=[], metavar="P",
+        help="GET this path of the API (repeatable); without --openapi or --path, the "
+        "product's own calls are checked",
+    )  # fmt: skip
     smoke.add_argument(
         "--no-credentials",
         dest="credentials",
@@ -223,8 +242,13 @@ def command_smoke(args: argparse.Namespace) -> int:
     site_url = check_url(find_output(outputs, args.site_key, path))
     site = urlsplit(site_url)
     origin = check_origin(args.origin or f"{site.scheme}://{site.netloc}".lower())
-    requests = default_requests(api_url, credentials=args.credentials)
-    return run(lambda _client: requests, _options(args, origin), "smoke")
+    plan = SmokePlan(
+        api_url=api_url,
+        openapi_source=args.openapi,
+        paths=tuple(args.path),
+        credentials=args.credentials,
+    )
+    return run(lambda client: requests_for(plan, client), _options(args, origin), "smoke")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -96,6 +96,25 @@ class Session:
             finally:
                 await response.aclose()  # closes the connection: the rest is never read
 
+    def fetch_document(self, url: str, limit: int) -> tuple[int, bytes | None]:
+        """Status and decoded body of a GET for a document (an OpenAPI schema, say).
+
+        At most limit + 1 bytes are kept, so the caller can tell a document that is too large;
+        the body is None if it came in an encoding the doctor did not ask for.
+        """
+        return self._runner.run(self._fetch_document(url, limit + 1))
+
+    async def _fetch_document(self, url: str, keep: int) -> tuple[int, bytes | None]:
+        async with asyncio.timeout(self.timeout):
+            headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._transport.handle_async_request(request)
+            try:
+                raw = await _read_prefix(response, keep)
+                return response.status_code, _decoded(raw, response, keep)
+            finally:
+                await response.aclose()
+
 
 async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
     kept = bytearray()
@@ -166,6 +185,12 @@ def send(
         headers=lines,
         body=text,
     )
+
+
+def fetch_document(session: Session, url: str, limit: int) -> tuple[int, bytes | None]:
+    """Session.fetch_document, with a network failure as NetworkError."""
+    with _network_errors(url, session.timeout):
+        return session.fetch_document(url, limit)
 
 
 @contextmanager
