@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from cors_doctor.checks import PageRequest, PathReport, diagnose
-from cors_doctor.fetch import NetworkError, Session, tls_context
+from cors_doctor.driver import diagnose
 from cors_doctor.inputs import (
     DEFAULT_TIMEOUT,
     MAX_TIMEOUT,
@@ -19,14 +17,20 @@ from cors_doctor.inputs import (
     check_method,
     check_origin,
     check_url,
+    find_output,
     join_path,
     one_line,
     parse_header,
     read_outputs,
     seconds,
 )
+from cors_doctor.model import PageRequest, PathReport
 from cors_doctor.report import render_json, render_text
-from service.contract import HEALTH_PATH
+from cors_doctor.smoke import SmokePlan, requests_for
+from cors_doctor.transport import NetworkError, Session, tls_context
+
+# find_output: tests/infra reads the synthesized outputs the way `smoke` does.
+__all__ = ["build_parser", "find_output", "main"]
 
 PROG = "cors-doctor"
 DEFAULT_PROBE_ORIGIN = "https://cors-doctor.invalid"
@@ -52,13 +56,22 @@ SMOKE_EPILOG = """\
 examples:
   cdk deploy --all --outputs-file outputs.json
   python -m cors_doctor smoke --outputs outputs.json
-  python -m cors_doctor smoke --outputs outputs.json --api-key HttpApiUrl --site-key CdnUrl --json
+  python -m cors_doctor smoke --outputs outputs.json --openapi openapi.json
+  python -m cors_doctor smoke --outputs outputs.json --path api/items --path healthz --json
+  python -m cors_doctor smoke --outputs outputs.json --api-key HttpApiUrl --site-key CdnUrl
 
 The API URL and the site URL are the outputs whose keys contain --api-key and --site-key
-(case-insensitive, any stack); the origin is the site URL's scheme://host. The smoke run checks
-GET api/items, a credentialed JSON POST api/items (--no-credentials: uncredentialed), GET
-api/greeting with X-Client-Name,
-GET api/items/999999 (the 404 must carry CORS headers) and GET healthz.
+(case-insensitive, any stack); the origin is the site URL's scheme://host.
+
+Paths, each joined to the API URL (its stage kept):
+  --openapi FILE_OR_URL  an OpenAPI 3 document (JSON): every GET without required parameters
+                         (path parameters are filled from their examples), then the first JSON
+                         POST whose body has an example, sent with it
+  --path P               a GET of P (repeatable; after the document's paths)
+  neither                this product's calls: GET api/items, a credentialed JSON POST
+                         api/items, GET api/greeting with X-Client-Name, GET api/items/999999
+                         (the 404 must carry CORS headers) and GET healthz
+The POST is credentialed (--no-credentials: uncredentialed); the GETs are plain.
 Exit status: 0 all checks pass, 1 a check failed, 2 bad input or network error.
 """
 
@@ -91,14 +104,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="skip TLS certificate verification")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG,
-        description="Run a browser's CORS checks against a URL and name the cause in plain words.",
-        epilog=CHECK_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _add_check(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = commands.add_parser(
         "check",
         help="check one URL (and --path variants) the way a browser would",
@@ -124,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data", metavar="TEXT", help="body of the actual request")
     _add_common(check)
 
+
+def _add_smoke(commands: argparse._SubParsersAction[_Parser]) -> None:
     smoke = commands.add_parser(
         "smoke",
         help="verify a deployed stack from `cdk deploy --outputs-file` output",
@@ -135,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--site-key", default="SiteUrl", help="output key naming the site URL")
     smoke.add_argument("--origin", help="override the origin derived from the site URL")
     smoke.add_argument(
+        "--openapi",
+        metavar="FILE_OR_URL",
+        help="take the paths from this OpenAPI 3 document (JSON file or http(s) URL)",
+    )
+    smoke.add_argument(
+        "--path", action="append", default=[], metavar="P",
+        help="GET this path of the API (repeatable); without --openapi or --path, the "
+        "product's own calls are checked",
+    )  # fmt: skip
+    smoke.add_argument(
         "--no-credentials",
         dest="credentials",
         action="store_false",
@@ -142,6 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
         "-c app:allowCredentials=false; the default stack allows credentials)",
     )
     _add_common(smoke)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run a browser's CORS checks against a URL and name the cause in plain words.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_check(commands)
+    _add_smoke(commands)
     return parser
 
 
@@ -169,11 +199,12 @@ def _options(args: argparse.Namespace, origin: str) -> Options:
     )
 
 
-def run(requests: Sequence[PageRequest], options: Options, mode: str) -> int:
+def run(plan: Callable[[Session], Sequence[PageRequest]], options: Options, mode: str) -> int:
+    """Diagnose every request the plan makes (it may fetch what it needs with the session)."""
     verify = tls_context(cacert=options.cacert, insecure=options.insecure)
     reports: list[PathReport] = []
     with Session(timeout=options.timeout, verify=verify) as client:
-        for request in requests:
+        for request in plan(client):
             reports.append(
                 diagnose(client, request, origin=options.origin, probe_origin=options.probe_origin)
             )
@@ -201,42 +232,7 @@ def command_check(args: argparse.Namespace) -> int:
         PageRequest(url=u, method=method, headers=headers, credentials=args.credentials, body=body)
         for u in urls
     ]
-    return run(requests, options, "check")
-
-
-def find_output(outputs: dict[str, object], key: str, path: str) -> str:
-    found: dict[str, str] = {}
-    for stack, values in outputs.items():
-        if not isinstance(values, dict):
-            raise UsageError(f"{path}: stack {stack!r} is not an object of outputs")
-        for name, value in values.items():
-            if key.lower() in str(name).lower() and isinstance(value, str):
-                found[f"{stack}.{name}"] = value
-    if not found:
-        raise UsageError(f"{path}: no output key contains {key!r}; name it with the key option")
-    if len(set(found.values())) > 1:
-        listed = ", ".join(sorted(found))
-        raise UsageError(f"{path}: several outputs match {key!r} ({listed}); pick one exactly")
-    return next(iter(found.values()))
-
-
-def smoke_requests(api_url: str, *, credentials: bool = True) -> list[PageRequest]:
-    """The representative calls the product's SPA makes, one per CORS situation."""
-    return [
-        PageRequest(url=join_path(api_url, "api/items")),
-        PageRequest(
-            url=join_path(api_url, "api/items"),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-            credentials=credentials,
-            body=json.dumps({"name": "cors-doctor", "quantity": 1}).encode(),
-        ),
-        PageRequest(
-            url=join_path(api_url, "api/greeting"), headers={"X-Client-Name": "cors-doctor"}
-        ),
-        PageRequest(url=join_path(api_url, "api/items/999999")),
-        PageRequest(url=join_path(api_url, HEALTH_PATH)),
-    ]
+    return run(lambda _client: requests, options, "check")
 
 
 def command_smoke(args: argparse.Namespace) -> int:
@@ -246,8 +242,13 @@ def command_smoke(args: argparse.Namespace) -> int:
     site_url = check_url(find_output(outputs, args.site_key, path))
     site = urlsplit(site_url)
     origin = check_origin(args.origin or f"{site.scheme}://{site.netloc}".lower())
-    requests = smoke_requests(api_url, credentials=args.credentials)
-    return run(requests, _options(args, origin), "smoke")
+    plan = SmokePlan(
+        api_url=api_url,
+        openapi_source=args.openapi,
+        paths=tuple(args.path),
+        credentials=args.credentials,
+    )
+    return run(lambda client: requests_for(plan, client), _options(args, origin), "smoke")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cors_doctor.checks import FORBIDDEN_HEADERS
-from cors_doctor.fetch import url_problem
+from cors_doctor.spec import FORBIDDEN_METHODS, is_forbidden_header
+from cors_doctor.transport import url_problem
 from service.contract import validate_origin, validate_token
 
 DEFAULT_TIMEOUT = 10.0
@@ -83,8 +83,7 @@ def parse_header(raw: str) -> tuple[str, str]:
     if not all(" " <= char <= "~" or char == "\t" for char in value):
         # fetch() refuses line breaks and NUL; httpx sends ASCII only.
         raise UsageError(f"--header {raw!r}: the value must be printable ASCII")
-    lowered = name.lower()
-    if lowered in FORBIDDEN_HEADERS or lowered.startswith(("proxy-", "sec-")):
+    if is_forbidden_header(name):
         raise UsageError(f"a page cannot set the {name} header (the browser owns it)")
     return name, value
 
@@ -95,7 +94,7 @@ def check_method(raw: str) -> str:
         validate_token(method, what="method")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if method in {"CONNECT", "TRACE", "TRACK"}:
+    if method in FORBIDDEN_METHODS:
         raise UsageError(f"a browser never sends {method} (forbidden method)")
     return method
 
@@ -105,23 +104,55 @@ def join_path(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
-def read_outputs(path: str) -> dict[str, object]:
-    """The stacks' outputs from a `cdk deploy --outputs-file` file."""
+def read_file(path: str, limit: int, *, not_found: str, too_large: str) -> bytes:
+    """A file the user named, up to limit bytes; anything that goes wrong is one line."""
     try:
         with Path(path).open("rb") as handle:
-            raw = handle.read(MAX_OUTPUTS_BYTES + 1)
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
-        raise UsageError(f"outputs file {path} not found (cdk deploy --outputs-file)") from None
+        raise UsageError(not_found) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageError(f"cannot read {path!r}: {reason}") from None
-    if len(raw) > MAX_OUTPUTS_BYTES:
-        raise UsageError(f"{path} is over {MAX_OUTPUTS_BYTES} bytes; cdk outputs files are small")
+    if len(raw) > limit:
+        raise UsageError(too_large)
+    return raw
+
+
+def parse_json(raw: bytes, source: str) -> object:
     try:
-        outputs = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "nested too deeply"
-        raise UsageError(f"{path} is not valid JSON: {reason}") from None
+        raise UsageError(f"{source} is not valid JSON: {reason}") from None
+
+
+def read_outputs(path: str) -> dict[str, object]:
+    """The stacks' outputs from a `cdk deploy --outputs-file` file."""
+    raw = read_file(
+        path,
+        MAX_OUTPUTS_BYTES,
+        not_found=f"outputs file {path} not found (cdk deploy --outputs-file)",
+        too_large=f"{path} is over {MAX_OUTPUTS_BYTES} bytes; cdk outputs files are small",
+    )
+    outputs = parse_json(raw, path)
     if not isinstance(outputs, dict):
         raise UsageError(f"{path}: expected an object of stacks, as cdk deploy writes")
     return outputs
+
+
+def find_output(outputs: dict[str, object], key: str, path: str) -> str:
+    """The one output whose key contains key (case-insensitive), in any stack."""
+    found: dict[str, str] = {}
+    for stack, values in outputs.items():
+        if not isinstance(values, dict):
+            raise UsageError(f"{path}: stack {stack!r} is not an object of outputs")
+        for name, value in values.items():
+            if key.lower() in str(name).lower() and isinstance(value, str):
+                found[f"{stack}.{name}"] = value
+    if not found:
+        raise UsageError(f"{path}: no output key contains {key!r}; name it with the key option")
+    if len(set(found.values())) > 1:
+        listed = ", ".join(sorted(found))
+        raise UsageError(f"{path}: several outputs match {key!r} ({listed}); pick one exactly")
+    return next(iter(found.values()))

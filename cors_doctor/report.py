@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from cors_doctor.checks import PathReport
+from cors_doctor.model import PathReport
 
 
 def _describe(report: PathReport) -> str:

@@ -2,6 +2,8 @@
 # After `cdk deploy --all --outputs-file outputs.json`: check from outside that the deployed site
 # origin can call the deployed API (preflight, credentials, 404 with CORS headers, health).
 #   scripts/smoke.sh [outputs.json] [more cors_doctor smoke options, e.g. --json]
+# Other paths: --openapi FILE_OR_URL (the paths of an OpenAPI 3 document) or --path P; see
+# `python -m cors_doctor smoke --help`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 outputs="${1:-outputs.json}"

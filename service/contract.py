@@ -69,7 +69,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods
 # What a browser serializes as an origin's host: a lower-case DNS name or IPv4 address (IDNs
 # arrive as punycode), or a bracketed IPv6 address.
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def encode_list(values: Iterable[str]) -> str:
@@ -138,7 +138,7 @@ def validate_origin(origin: str) -> str:
             f"origin {origin!r} has an invalid host (wildcards are not origins; use an origin "
             "regex for patterns)"
         )
-    if port is not None and port == _DEFAULT_PORTS[parts.scheme]:
+    if port is not None and port == DEFAULT_PORTS[parts.scheme]:
         raise ValueError(
             f"origin {origin!r} names the default port, which browsers never send; use "
             f"'{parts.scheme}://{bare_host}'"

@@ -8,6 +8,7 @@ point, and a middleware would fix them.
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -185,6 +186,41 @@ async def loop(request: Request) -> Response:
     return RedirectResponse("/loop", status_code=307, headers=good_headers(request))
 
 
+# What `smoke --openapi URL` reads from this server: a GET that passes, a GET missing Vary, a
+# GET the rules skip (its query parameter is required and has no example) and a JSON POST with
+# an example body.
+OPENAPI_DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "failure modes", "version": "1"},
+    "paths": {
+        "/ok": {
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "post": {
+                "requestBody": {
+                    "content": {"application/json": {"example": {"name": "from-the-document"}}}
+                },
+                "responses": {"200": {"description": "ok"}},
+            },
+        },
+        "/missing-vary": {"get": {"responses": {"200": {"description": "no Vary"}}}},
+        "/redirect": {
+            "get": {
+                "parameters": [{"name": "to", "in": "query", "required": True}],
+                "responses": {"307": {"description": "redirect"}},
+            }
+        },
+    },
+}
+
+
+async def openapi_document(request: Request) -> Response:
+    body = json.dumps(OPENAPI_DOCUMENT).encode()
+    if "gzip" in request.query_params:
+        # Compressed as httpx asked (Accept-Encoding: gzip), as CDNs and gateways do.
+        return Response(gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    return Response(body, media_type="application/json")
+
+
 ROUTES: dict[str, Endpoint] = {
     "/ok": ok,
     "/no-allow-origin": no_allow_origin,
@@ -213,6 +249,7 @@ ROUTES: dict[str, Endpoint] = {
 failure_modes = Starlette(
     routes=[
         Route("/healthz", healthz),
+        Route("/openapi.json", openapi_document),
         *(Route(path, endpoint, methods=METHODS) for path, endpoint in ROUTES.items()),
     ]
 )
@@ -222,9 +259,10 @@ async def items(request: Request) -> Response:
     return PlainTextResponse("[]")
 
 
-# Seed 000 in miniature: a correct CORS setup whose router redirects '/api/items' to
-# '/api/items/', building the Location from the scheme it sees. Behind a TLS-terminating proxy
-# whose X-Forwarded-Proto is not trusted, that scheme is http.
+# The redirect to http in miniature: a correct CORS setup whose router redirects '/api/items'
+# to '/api/items/', building the Location from the scheme it sees. Behind a TLS-terminating
+# proxy (an ALB forwarding plain HTTP) whose X-Forwarded-Proto is not trusted, that scheme is
+# http.
 slash_redirect = Starlette(
     routes=[Route("/healthz", healthz), Route("/api/items/", items)],
     middleware=[Middleware(CORSMiddleware, allow_origins=[ORIGIN], allow_credentials=True)],

@@ -160,6 +160,20 @@ def doctor(capsys: pytest.CaptureFixture[str]) -> Any:
     return run
 
 
+def write_outputs(folder: Path, outputs: object) -> str:
+    path = folder / "outputs.json"
+    path.write_text(json.dumps(outputs))
+    return str(path)
+
+
+def stack_outputs(api_url: str) -> dict[str, dict[str, str]]:
+    # The shape `cdk deploy --outputs-file` writes: stack name -> output key -> value.
+    return {
+        "CorsApiStack": {"ApiUrlOutput": api_url + "/", "LoadBalancerDns": "internal-x"},
+        "CorsSiteStack": {"SiteUrl": "https://app.example.com/", "BucketName": "site-bucket"},
+    }
+
+
 def run_module(*argv: str, timeout: float = 60) -> Outcome:
     """Run `python -m cors_doctor` as a user would."""
     done = subprocess.run(
@@ -190,7 +204,8 @@ NGINX_SERVER = """
 
 @dataclass(frozen=True)
 class ProxiedPair:
-    untrusted: Endpoint  # uvicorn ignores the proxy's X-Forwarded-Proto (seed 000)
+    # uvicorn ignores the proxy's X-Forwarded-Proto, so it redirects to http: the broken set-up
+    untrusted: Endpoint
     trusted: Endpoint  # uvicorn trusts the proxy's address: the fix
 
 
@@ -198,7 +213,8 @@ class ProxiedPair:
 def tls_proxy(
     tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
 ) -> Iterator[ProxiedPair]:
-    """nginx terminating TLS in front of two uvicorns, standing in for the ALB of seed 000."""
+    """nginx terminating TLS in front of two uvicorns, standing in for an ALB that terminates TLS
+    and forwards plain HTTP, which uvicorn does not trust by default."""
     if not NGINX.exists():
         pytest.fail(f"nginx is not installed at {NGINX}: run ./scripts/test.sh, which installs it")
     folder = tmp_path_factory.mktemp("nginx")

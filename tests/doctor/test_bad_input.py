@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cors_doctor.inputs import MAX_OUTPUTS_BYTES
+from cors_doctor.openapi import MAX_OPENAPI_BYTES
 from tests.doctor.conftest import ORIGIN, Endpoint
 from tests.doctor.test_cli import assert_one_line_error
 from tests.support.servers import free_port
@@ -131,6 +132,82 @@ def test_malformed_outputs_file_exits_2(
     assert_one_line_error(doctor("smoke", "--outputs", str(path)), fragment)
 
 
+def openapi(paths: object) -> str:
+    return json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths})
+
+
+def get_with(**fields: object) -> str:
+    return openapi({"/a": {"get": fields}})
+
+
+LOOP = {"openapi": "3.1.0", "paths": {"/a": {"$ref": "#/x"}}, "x": {"$ref": "#/x"}}
+BAD_OPENAPI = {
+    "a directory": (None, "cannot read"),
+    "not JSON": ("{not json", "is not valid JSON"),
+    "YAML": ("openapi: 3.1.0\npaths: {}\n", "is not valid JSON"),
+    "bytes that are not UTF-8": (b"\xff\xfe{}", "is not valid JSON"),
+    "a JSON list": ("[]", "expected an OpenAPI document (a JSON object)"),
+    "Swagger 2.0": ('{"swagger": "2.0", "paths": {}}', "OpenAPI 3 document (no 'openapi' field)"),
+    "a version that is not 3.x": ('{"openapi": 2, "paths": {}}', "('openapi': 2)"),
+    "no paths": ('{"openapi": "3.1.0"}', "paths is missing or not an object"),
+    "paths that are a list": ('{"openapi": "3.1.0", "paths": []}', "paths is missing"),
+    "a path without a slash": (openapi({"items": {}}), "paths.items does not start with '/'"),
+    "a path item that is no object": (openapi({"/a": []}), "paths./a is not an object"),
+    "an operation that is no object": (openapi({"/a": {"get": 1}}), "paths./a.get is not an"),
+    "parameters that are no list": (get_with(parameters={}), "a.get.parameters is not a list"),
+    "a parameter without a name": (
+        get_with(parameters=[{"in": "query"}]),
+        "paths./a.get.parameters[0] has no string 'name' and 'in'",
+    ),
+    "a remote reference": (
+        get_with(parameters=[{"$ref": "other.json#/p"}]),
+        "has $ref 'other.json#/p'; only local '#/...' references are followed",
+    ),
+    "a dangling reference": (
+        get_with(parameters=[{"$ref": "#/components/parameters/Gone"}]),
+        "which names nothing in the document",
+    ),
+    "a reference loop": (json.dumps(LOOP), "has a $ref chain longer than 20"),
+    "no operation the rules pick": (
+        openapi({"/a/{id}": {"get": {}}, "/b": {"put": {}}}),
+        "no GET without required parameters and no JSON POST with an example; name the paths",
+    ),
+    "too large": (" " * MAX_OPENAPI_BYTES + "{}", f"is over {MAX_OPENAPI_BYTES} bytes"),
+}
+
+
+@pytest.mark.parametrize(("content", "fragment"), BAD_OPENAPI.values(), ids=BAD_OPENAPI.keys())
+def test_malformed_openapi_file_exits_2_before_any_request(
+    doctor, tmp_path: Path, content: str | bytes | None, fragment: str
+) -> None:
+    # The API is UNREACHABLE: a request sent before the document was judged would end in
+    # "connection refused" instead of the document's fault.
+    files = tmp_path / "outputs.json", tmp_path / "openapi.json"
+    files[0].write_text(outputs(UNREACHABLE))
+    if content is None:
+        files[1].mkdir()
+    elif isinstance(content, bytes):
+        files[1].write_bytes(content)
+    else:
+        files[1].write_text(content)
+    outcome = doctor("smoke", "--outputs", str(files[0]), "--openapi", str(files[1]))
+    assert_one_line_error(outcome, fragment)
+
+
+def test_missing_openapi_file_exits_2(doctor, tmp_path: Path) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(outputs(UNREACHABLE))
+    outcome = doctor("smoke", "--outputs", str(path), "--openapi", str(tmp_path / "absent.json"))
+    assert_one_line_error(outcome, f"OpenAPI file {tmp_path / 'absent.json'} not found")
+
+
+def test_smoke_path_that_makes_the_url_malformed_exits_2(doctor, tmp_path: Path) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(outputs(UNREACHABLE))
+    outcome = doctor("smoke", "--outputs", str(path), "--path", "a\nb")
+    assert_one_line_error(outcome, "non-printable")
+
+
 # The fuzz test: random command lines, mostly valid pieces with some broken ones, against the
 # fault server and a port where nothing listens. Bounded and seeded, so a failure reproduces;
 # every host is local, so nothing leaves the machine.
@@ -180,6 +257,8 @@ def random_argv(rng: random.Random, urls: list[str], files: list[str]) -> list[s
             ["--site-key", mostly(rng, ["SiteUrl"], ["Api"])],
             ["--origin", mostly(rng, GOOD_ORIGINS, BAD_ORIGINS)],
             ["--no-credentials"],
+            ["--openapi", rng.choice([*files, f"{urls[2]}/../openapi.json", random_text(rng)])],
+            ["--path", mostly(rng, ["api/items", "/ok"], [random_text(rng)])],
         ]
     # Each option now and then; a short deadline first, so a valid line ends quickly whatever
     # answers; now and then an option left without its value at the end.
@@ -197,6 +276,9 @@ def test_random_command_lines_end_in_a_documented_exit_code(
     files = [str(tmp_path), str(tmp_path / "absent.json"), "/dev/null"]
     contents = [outputs(f"{faulty.url}/"), outputs(UNREACHABLE)]
     contents += [content for content, _ in BAD_OUTPUTS.values() if isinstance(content, str)]
+    contents += [openapi({"/ok": {"get": {}}, "/loop": {"get": {}}})]
+    too_large = BAD_OPENAPI["too large"][0]
+    contents += [c for c, _ in BAD_OPENAPI.values() if isinstance(c, str) and c is not too_large]
     for number, content in enumerate(contents):
         path = tmp_path / f"outputs-{number}.json"
         path.write_text(content)

@@ -228,7 +228,7 @@ def test_redirect_loop_is_bounded(doctor, faulty: Endpoint) -> None:
     assert len([hop for hop in outcome.hops() if hop["kind"] == "request"]) == 11
 
 
-def test_seed_000_redirect_behind_tls_proxy_is_reported_as_downgrade(doctor, tls_proxy) -> None:
+def test_slash_redirect_behind_untrusted_tls_proxy_is_a_downgrade(doctor, tls_proxy) -> None:
     outcome = check(doctor, tls_proxy.untrusted, "/api/items", "--credentials")
     assert outcome.code == 1
     [explanation] = outcome.failed("redirect")
@@ -236,7 +236,7 @@ def test_seed_000_redirect_behind_tls_proxy_is_reported_as_downgrade(doctor, tls
     assert f"-> {tls_proxy.untrusted.url.replace('https', 'http')}/api/items/" in explanation
 
 
-def test_seed_000_fix_trusting_the_proxy_passes(doctor, tls_proxy) -> None:
+def test_trusting_the_tls_proxy_keeps_the_redirect_on_https(doctor, tls_proxy) -> None:
     outcome = check(doctor, tls_proxy.trusted, "/api/items", "--credentials")
     assert outcome.failures() == []
     assert [hop["status"] for hop in outcome.hops() if hop["kind"] == "request"] == [307, 200]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cors_doctor.fetch import BODY_CAP
+from cors_doctor.transport import BODY_CAP
 from tests.doctor.broken_peer import Peer
 from tests.doctor.conftest import ORIGIN, Outcome, run_module
 from tests.doctor.test_cli import assert_one_line_error

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from tests.doctor.conftest import ORIGIN, Endpoint, run_module
-
-
-def write_outputs(folder: Path, outputs: object) -> str:
-    path = folder / "outputs.json"
-    path.write_text(json.dumps(outputs))
-    return str(path)
-
-
-def stack_outputs(api_url: str) -> dict[str, dict[str, str]]:
-    # The shape `cdk deploy --outputs-file` writes: stack name -> output key -> value.
-    return {
-        "CorsApiStack": {"ApiUrlOutput": api_url + "/", "LoadBalancerDns": "internal-x"},
-        "CorsSiteStack": {"SiteUrl": "https://app.example.com/", "BucketName": "site-bucket"},
-    }
+from tests.doctor.conftest import ORIGIN, Endpoint, run_module, stack_outputs, write_outputs
 
 
 def test_correct_service_passes_simple_and_error_paths(doctor, product: Endpoint) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cors_doctor.checks import judge_mixed_content, needs_preflight, unsafe_header_names
+from cors_doctor.route_judges import judge_mixed_content
+from cors_doctor.spec import needs_preflight, unsafe_header_names
 
 
 @pytest.mark.parametrize(

@@ -13,24 +13,14 @@ import socket
 import ssl
 import zlib
 from collections.abc import AsyncGenerator, Iterator, Mapping
-from contextlib import aclosing
-from dataclasses import dataclass, field
+from contextlib import aclosing, contextmanager
 from typing import cast
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-# Only these response headers matter for CORS; the JSON report keeps them per hop.
-CORS_RESPONSE_HEADERS = (
-    "access-control-allow-origin",
-    "access-control-allow-credentials",
-    "access-control-allow-methods",
-    "access-control-allow-headers",
-    "access-control-expose-headers",
-    "access-control-max-age",
-    "vary",
-    "location",
-)
+from cors_doctor.model import Hop
+
 _BODY_SNIPPET = 120
 # Only error answers' bodies are read, and only this much: the doctor quotes their first
 # _BODY_SNIPPET characters of text, which gateways and proxies put within the first few hundred
@@ -44,49 +34,6 @@ _ZLIB_ENCODINGS = {"gzip", "x-gzip", "deflate"}
 
 class NetworkError(Exception):
     """The request got no HTTP answer; str() is one line fit for a terminal."""
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One request the doctor sent and the answer it got."""
-
-    kind: str  # "preflight", "request" or "probe"
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)  # lower-case names, in order
-    body: str = ""
-
-    def values(self, name: str) -> list[str]:
-        """Every header line with this name: two lines mean two layers set it."""
-        return [value for key, value in self.headers if key == name]
-
-    def first(self, name: str) -> str | None:
-        found = self.values(name)
-        return found[0] if found else None
-
-    @property
-    def origin(self) -> str:
-        return self.request_headers.get("Origin", "")
-
-    @property
-    def is_redirect(self) -> bool:
-        return 300 <= self.status < 400
-
-    def to_json(self) -> dict[str, object]:
-        cors: dict[str, list[str]] = {}
-        for key, value in self.headers:
-            if key in CORS_RESPONSE_HEADERS:
-                cors.setdefault(key, []).append(value)
-        return {
-            "kind": self.kind,
-            "method": self.method,
-            "url": self.url,
-            "request_headers": self.request_headers,
-            "status": self.status,
-            "cors_headers": cors,
-        }
 
 
 class Session:
@@ -144,11 +91,29 @@ class Session:
                 text = ""
                 if response.status_code >= 400:
                     raw = await _read_prefix(response, BODY_CAP)
-                    encoding = response.headers.get("content-encoding", "").strip().lower()
-                    text = _snippet(raw, encoding, response.charset_encoding)
+                    text = _snippet(_decoded(raw, response, BODY_CAP), response.charset_encoding)
                 return response.status_code, list(response.headers.multi_items()), text
             finally:
                 await response.aclose()  # closes the connection: the rest is never read
+
+    def fetch_document(self, url: str, limit: int) -> tuple[int, bytes | None]:
+        """Status and decoded body of a GET for a document (an OpenAPI schema, say).
+
+        At most limit + 1 bytes are kept, so the caller can tell a document that is too large;
+        the body is None if it came in an encoding the doctor did not ask for.
+        """
+        return self._runner.run(self._fetch_document(url, limit + 1))
+
+    async def _fetch_document(self, url: str, keep: int) -> tuple[int, bytes | None]:
+        async with asyncio.timeout(self.timeout):
+            headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._transport.handle_async_request(request)
+            try:
+                raw = await _read_prefix(response, keep)
+                return response.status_code, _decoded(raw, response, keep)
+            finally:
+                await response.aclose()
 
 
 async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
@@ -163,16 +128,24 @@ async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
     return bytes(kept)
 
 
-def _snippet(raw: bytes, content_encoding: str, charset: str | None) -> str:
-    """Error pages from gateways and proxies name the real culprit; tags only add noise."""
-    if content_encoding in _ZLIB_ENCODINGS:
+def _decoded(raw: bytes, response: httpx.Response, limit: int) -> bytes | None:
+    """The body without its Content-Encoding, at most limit bytes; None if it cannot be undone."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in _ZLIB_ENCODINGS:
         try:
-            # max_length: a small compressed prefix must not expand into a large page.
-            raw = zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(raw, BODY_CAP)
+            # max_length: a small compressed prefix must not expand into a large body.
+            return zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(raw, limit)
         except zlib.error:
-            return ""
-    elif content_encoding not in {"", "identity"}:
-        return ""  # an encoding httpx did not ask for; the status and headers still speak
+            return None
+    if encoding not in {"", "identity"}:
+        return None  # an encoding httpx did not ask for; the status and headers still speak
+    return raw
+
+
+def _snippet(raw: bytes | None, charset: str | None) -> str:
+    """Error pages from gateways and proxies name the real culprit; tags only add noise."""
+    if raw is None:
+        return ""
     try:
         text = raw.decode(charset or "utf-8", errors="replace")
     except LookupError:  # a charset Python does not know
@@ -200,15 +173,9 @@ def send(
     headers: Mapping[str, str],
     body: bytes | None = None,
 ) -> Hop:
-    problem = url_problem(url)
-    if problem:
-        raise NetworkError(f"cannot request {url!r}: {problem}")
-    try:
+    """One exchange as a Hop; a request that got no HTTP answer raises NetworkError."""
+    with _network_errors(url, session.timeout):
         status, lines, text = session.exchange(method, url, headers, body)
-    except TimeoutError:
-        raise NetworkError(timed_out(url, session.timeout)) from None
-    except httpx.HTTPError as exc:
-        raise NetworkError(describe_error(exc, url, session.timeout)) from None
     return Hop(
         kind=kind,
         method=method,
@@ -218,6 +185,26 @@ def send(
         headers=lines,
         body=text,
     )
+
+
+def fetch_document(session: Session, url: str, limit: int) -> tuple[int, bytes | None]:
+    """Session.fetch_document, with a network failure as NetworkError."""
+    with _network_errors(url, session.timeout):
+        return session.fetch_document(url, limit)
+
+
+@contextmanager
+def _network_errors(url: str, timeout: float) -> Iterator[None]:
+    """Turn every way an exchange can fail without an HTTP answer into one NetworkError line."""
+    problem = url_problem(url)
+    if problem:
+        raise NetworkError(f"cannot request {url!r}: {problem}")
+    try:
+        yield
+    except TimeoutError:
+        raise NetworkError(timed_out(url, timeout)) from None
+    except httpx.HTTPError as exc:
+        raise NetworkError(describe_error(exc, url, timeout)) from None
 
 
 def timed_out(url: str, timeout: float) -> str:
