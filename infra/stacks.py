@@ -74,6 +74,20 @@ class BackendStack(Stack):
         if edge.site_origin != edge.cloudfront_origin:
             allowed.insert(0, edge.site_origin)
         self.allowed_origins = allowed
+        environment = contract.container_environment(
+            allow_origins=allowed,
+            allow_credentials=config.allow_credentials,
+            # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
+            forwarded_allow_ips=contract.validate_networks(network.cidr),
+            # The gateway strips the stage; the public sees every route under it.
+            root_path=f"/{config.stage_name}",
+            graceful_shutdown_seconds=config.graceful_shutdown_seconds,
+            max_body_bytes=config.max_body_bytes,
+            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
+            diagnostics=config.diagnostics,
+            demo_routes=config.demo_routes,
+            api_docs=config.api_docs,
+        )
         self.service = Service(
             self,
             "Service",
@@ -81,6 +95,7 @@ class BackendStack(Stack):
                 vpc=network.vpc,
                 vpc_cidr=network.cidr,
                 image_directory=SERVICE_DIR,
+                environment=environment,
                 cpu=config.cpu,
                 memory_mib=config.memory_mib,
                 desired_count=config.desired_count,
@@ -109,22 +124,6 @@ class BackendStack(Stack):
                 log_retention_days=config.log_retention_days,
             ),
         )
-        environment = contract.container_environment(
-            allow_origins=allowed,
-            allow_credentials=config.allow_credentials,
-            # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
-            forwarded_allow_ips=contract.validate_networks(network.cidr),
-            public_base_url=self.api.url,
-            graceful_shutdown_seconds=config.graceful_shutdown_seconds,
-            max_body_bytes=config.max_body_bytes,
-            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
-            diagnostics=config.diagnostics,
-            demo_routes=config.demo_routes,
-            api_docs=config.api_docs,
-        )
-        # Added after the API exists: the public base URL is the API's stage URL.
-        for name, value in environment.items():
-            self.service.container.add_environment(name, value)
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class ServiceProps:
     vpc: ec2.IVpc
     vpc_cidr: str
     image_directory: Path
+    environment: Mapping[str, str]
     cpu: int
     memory_mib: int
     desired_count: int
@@ -93,6 +95,7 @@ class Service(Construct):
             "App",
             image=ecs.ContainerImage.from_asset(str(props.image_directory)),
             command=list(contract.SERVER_COMMAND),
+            environment=dict(props.environment),
             user=CONTAINER_USER,
             readonly_root_filesystem=True,
             linux_parameters=linux_parameters,
@@ -224,7 +227,7 @@ class Service(Construct):
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
-            "Only non-secret settings (origins, trusted CIDR, base URL, port) are plain "
+            "Only non-secret settings (origins, trusted CIDR, root path, port) are plain "
             "environment variables; secrets would come from Secrets Manager.",
         )
         role = self.task_definition.execution_role

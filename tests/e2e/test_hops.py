@@ -22,7 +22,7 @@ def test_api_gateway_strips_the_stage_and_sends_the_nlb_host(
 ) -> None:
     seen = client.get(stack.api_url(API_GATEWAY) + "debug/request").json()
     assert seen["host"] == stack.nlb_host
-    # The app got /debug/request; root_path is the stage it was told about (PUBLIC_BASE_URL).
+    # The app got /debug/request; root_path is the stage it was told about (UVICORN_ROOT_PATH).
     assert seen["root_path"] == "/v1"
     assert seen["path"] == "/v1/debug/request"
 

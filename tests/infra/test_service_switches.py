@@ -65,12 +65,9 @@ def test_max_body_bytes_reaches_the_container(tmp_path):
     _every_task_definition_has(template, {Env.MAX_BODY_BYTES: "4096"})
 
 
-# Values only known at deploy time (the CloudFront domain, the API URL) and what only holds
-# inside the container (0.0.0.0:8000) are replaced; every other variable is the template's own.
-_DEPLOY_TIME_STAND_INS = {
-    Env.ALLOW_ORIGINS: "https://d111111abcdef8.cloudfront.net",
-    Env.PUBLIC_BASE_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
-}
+# Values only known at deploy time (the CloudFront domain) and what only holds inside the
+# container (0.0.0.0:8000) are replaced; every other variable is the template's own.
+_DEPLOY_TIME_STAND_INS = {Env.ALLOW_ORIGINS: "https://d111111abcdef8.cloudfront.net"}
 _CLOSED_ROUTES = ("/debug/request", "/api/boom", "/api/slow?ms=0", "/docs", "/redoc",
                   "/openapi.json")  # fmt: skip
 
