@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import jsii
@@ -13,7 +12,8 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IConstruct, IValidation
 
 from infra import csp
-from infra.constructs.log_bucket import LogBucket, LogBucketProps
+from infra.config import LogSettings, SiteSettings
+from infra.constructs.log_bucket import LogBucket
 from infra.nag import acknowledge, flatten_reference
 
 # Files the SPA fetches on every load: they must never be served stale after a deploy.
@@ -23,22 +23,34 @@ RUNTIME_CONFIG_API_KEY = "apiUrl"
 ENTRY_FILE = "index.html"
 
 
-@dataclass(frozen=True, kw_only=True)
-class FrontendEdgeProps:
-    log_retention_days: int
-    domain_name: str | None = None
-    certificate_arn: str | None = None
-
-
 class FrontendEdge(Construct):
-    """Private bucket + CloudFront (OAC). Knows nothing about the API, so it can deploy first."""
+    """Private bucket + CloudFront (OAC). Knows nothing about the API, so it can deploy first.
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: FrontendEdgeProps) -> None:
+    Args:
+        settings: the site's custom domain and certificate, if any (see SiteSettings).
+        logs: how long the access logs (S3 and CloudFront) are kept.
+
+    Attributes:
+        bucket: the private site bucket (CloudFront reads it through OAC).
+        distribution: the CloudFront distribution.
+        headers: its security headers policy (HSTS, CSP, frame and referrer policies).
+        access_logs: the access-log bucket (S3 and CloudFront access logs).
+        cloudfront_origin: ``https://<distribution domain>``, a deploy-time value.
+        site_origin: the origin browsers load the site from (the custom domain if set).
+        browser_origins: every origin the site is served from, the site's own first.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: SiteSettings,
+        logs: LogSettings,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.logs = LogBucket(
-            self,
-            "AccessLogs",
-            props=LogBucketProps(retention_days=props.log_retention_days, acls_for_cloudfront=True),
+        self.access_logs = LogBucket(
+            self, "AccessLogs", retention_days=logs.retention_days, acls_for_cloudfront=True
         )
         self.bucket = s3.Bucket(
             self,
@@ -48,7 +60,7 @@ class FrontendEdge(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             versioned=True,
-            server_access_logs_bucket=self.logs.bucket,
+            server_access_logs_bucket=self.access_logs.bucket,
             server_access_logs_prefix="s3/",
             # A versioned bucket is never empty, and emptying it on destroy would need another
             # custom-resource Lambda; `cdk destroy` leaves it behind (see README).
@@ -88,8 +100,8 @@ class FrontendEdge(Construct):
             ),
         )
         certificate = (
-            acm.Certificate.from_certificate_arn(self, "Certificate", props.certificate_arn)
-            if props.certificate_arn
+            acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn)
+            if settings.certificate_arn
             else None
         )
         spa_fallback = [
@@ -124,16 +136,19 @@ class FrontendEdge(Construct):
                 cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
             ),
             certificate=certificate,
-            domain_names=[props.domain_name] if props.domain_name else None,
+            domain_names=[settings.domain_name] if settings.domain_name else None,
             enable_logging=True,
-            log_bucket=self.logs.bucket,
+            log_bucket=self.access_logs.bucket,
             log_file_prefix="cloudfront/",
         )
-        self.distribution_domain_name = self.distribution.distribution_domain_name
         # The origin browsers send from this site, without a path (CORS compares it exactly).
         self.cloudfront_origin = f"https://{self.distribution.distribution_domain_name}"
         self.site_origin = (
-            f"https://{props.domain_name}" if props.domain_name else self.cloudfront_origin
+            f"https://{settings.domain_name}" if settings.domain_name else self.cloudfront_origin
+        )
+        # With a custom domain the *.cloudfront.net name still serves the site.
+        self.browser_origins: tuple[str, ...] = tuple(
+            dict.fromkeys((self.site_origin, self.cloudfront_origin))
         )
         acknowledge(
             self.distribution,
@@ -156,31 +171,40 @@ class FrontendEdge(Construct):
             )
 
 
-@dataclass(frozen=True, kw_only=True)
-class FrontendDeploymentProps:
-    bucket: s3.IBucket
-    distribution: cloudfront.IDistribution
-    source_dir: Path
-    api_url: str
-    api_origin: str
-
-
 class FrontendDeployment(Construct):
-    """Uploads the SPA, its index.html (CSP naming the API) and config.json, then invalidates."""
+    """Uploads the SPA, its index.html (CSP naming the API) and config.json, then invalidates.
+
+    Args:
+        bucket: the site bucket (FrontendEdge.bucket).
+        distribution: the distribution to invalidate after the upload.
+        source_dir: the SPA's files; its index.html holds the CSP placeholder.
+        api_url: the API's base URL, written to config.json for the SPA.
+        api_origin: the API's origin, which index.html's CSP allows to connect to.
+
+    Attributes:
+        assets: the upload of every file but index.html and config.json (cached briefly).
+        entry: the upload of index.html and config.json (never cached), then invalidation.
+    """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, props: FrontendDeploymentProps
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        distribution: cloudfront.IDistribution,
+        source_dir: Path,
+        api_url: str,
+        api_origin: str,
     ) -> None:
         super().__init__(scope, construct_id)
         # A locally generated config.json (pointing at a dev API) must never ship.
         self.assets = s3deploy.BucketDeployment(
             self,
             "Assets",
-            destination_bucket=props.bucket,
+            destination_bucket=bucket,
             sources=[
-                s3deploy.Source.asset(
-                    str(props.source_dir), exclude=[RUNTIME_CONFIG_FILE, ENTRY_FILE]
-                )
+                s3deploy.Source.asset(str(source_dir), exclude=[RUNTIME_CONFIG_FILE, ENTRY_FILE])
             ],
             # Two deployments share the bucket: pruning would delete each other's files.
             prune=False,
@@ -190,28 +214,26 @@ class FrontendDeployment(Construct):
         self.entry = s3deploy.BucketDeployment(
             self,
             "EntryAndConfig",
-            destination_bucket=props.bucket,
+            destination_bucket=bucket,
             sources=[
                 # The API's origin is a deploy-time value: BucketDeployment substitutes it.
                 s3deploy.Source.data(
                     ENTRY_FILE,
                     csp.render_entry(
-                        (props.source_dir / ENTRY_FILE).read_text(encoding="utf-8"),
-                        props.api_origin,
+                        (source_dir / ENTRY_FILE).read_text(encoding="utf-8"),
+                        api_origin,
                     ),
                 ),
-                s3deploy.Source.json_data(
-                    RUNTIME_CONFIG_FILE, {RUNTIME_CONFIG_API_KEY: props.api_url}
-                ),
+                s3deploy.Source.json_data(RUNTIME_CONFIG_FILE, {RUNTIME_CONFIG_API_KEY: api_url}),
             ],
             prune=False,
             cache_control=[s3deploy.CacheControl.no_cache()],
-            distribution=props.distribution,
+            distribution=distribution,
             distribution_paths=["/*"],
         )
         # The entry point must not reference assets that are not uploaded yet.
         self.entry.node.add_dependency(self.assets)
-        _suppress_bucket_deployment_handler(Stack.of(self), props.bucket)
+        _suppress_bucket_deployment_handler(Stack.of(self), bucket)
 
 
 def _suppress_bucket_deployment_handler(stack: Stack, bucket: s3.IBucket) -> None:
