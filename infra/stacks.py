@@ -13,11 +13,11 @@ from pathlib import Path
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from infra.components.api import Api
+from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.frontend import FrontendDeployment, FrontendEdge
+from infra.components.network import Network
 from infra.config import AppConfig
-from infra.constructs.api import Api
-from infra.constructs.frontend import FrontendDeployment, FrontendEdge
-from infra.constructs.network import Network
-from infra.constructs.service import LISTENER_PORT, Service
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
@@ -48,7 +48,8 @@ class BackendStack(Stack):
         edge: FrontendEdge,
     ) -> None:
         super().__init__(scope, construct_id, description="Fargate service, ALB, NLB, REST API")
-        self.service = Service(
+        # "Service" stays its id: CloudFormation's logical ids derive from it.
+        self.container_service = ContainerService(
             self,
             "Service",
             settings=config.tasks,
@@ -67,7 +68,7 @@ class BackendStack(Stack):
             logs=config.logs,
             vpc=network.vpc,
             vpc_cidr=network.cidr,
-            alb_listener=self.service.listener,
+            alb_listener=self.container_service.listener,
             alb_port=LISTENER_PORT,
             site_origin=edge.site_origin,
             allow_credentials=config.cors.allow_credentials,

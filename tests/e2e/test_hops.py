@@ -66,7 +66,7 @@ def test_service_ignores_forwarded_headers_from_an_untrusted_peer(
 def test_api_gateway_answers_unknown_paths_itself_with_the_sites_cors_headers(
     stack: Stack, client: httpx.Client
 ) -> None:
-    # As production's DEFAULT_4XX gateway response (infra/constructs/api.py) does.
+    # As production's DEFAULT_4XX gateway response (infra/components/api.py) does.
     gateway_root = stack.api_origin(API_GATEWAY) + "/"
     origin = stack.site_origin(f"{API_GATEWAY}-site")
     response = client.get(gateway_root + "api/items", headers={"Origin": origin})

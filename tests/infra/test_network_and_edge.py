@@ -11,8 +11,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra import csp, limits
+from infra.components.network import Network
 from infra.config import LogSettings, NetworkSettings
-from infra.constructs.network import Network
 from infra.nag import flatten_reference
 from tests.infra.conftest import Synth, dumps, only, resources
 

@@ -12,8 +12,8 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IConstruct, IValidation
 
 from infra import csp
+from infra.components.log_bucket import LogBucket
 from infra.config import LogSettings, SiteSettings
-from infra.constructs.log_bucket import LogBucket
 from infra.nag import acknowledge, flatten_reference
 
 # Files the SPA fetches on every load: they must never be served stale after a deploy.

@@ -12,8 +12,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import FactName
 from constructs import Construct
 
+from infra.components.log_bucket import LogBucket
 from infra.config import LogSettings, TaskSettings
-from infra.constructs.log_bucket import LogBucket
 from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
@@ -34,8 +34,8 @@ CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-r
 ALB_LOG_PREFIX = "alb"
 
 
-class Service(Construct):
-    """Fargate tasks behind an internal ALB that accepts traffic only from inside the VPC.
+class ContainerService(Construct):
+    """The service's container on Fargate behind an internal ALB that admits only the VPC.
 
     Args:
         settings: task size, count, autoscaling, draining and shutdown (see TaskSettings).
@@ -47,7 +47,7 @@ class Service(Construct):
 
     Attributes:
         cluster, task_definition, container: the ECS cluster, task definition and container.
-        service: the ECS Fargate service.
+        ecs_service: the ECS Fargate service that runs and replaces the tasks.
         load_balancer, listener, target_group: the internal ALB, its HTTP listener on
             LISTENER_PORT and the tasks' target group.
         alb_security_group, task_security_group: their security groups.
@@ -130,7 +130,7 @@ class Service(Construct):
             description="Internal ALB: HTTP from inside the VPC (the NLB) only",
             allow_all_outbound=False,
         )
-        # The NLB in front (infra/constructs/api.py) forwards from its private addresses inside
+        # The NLB in front (infra/components/api.py) forwards from its private addresses inside
         # the VPC; the VPC CIDR, not the NLB's group, keeps this construct independent of it.
         self.alb_security_group.add_ingress_rule(
             ec2.Peer.ipv4(vpc_cidr),
@@ -169,7 +169,7 @@ class Service(Construct):
         self.access_logs = LogBucket(self, "AlbAccessLogs", retention_days=logs.retention_days)
         _log_alb_access(self.load_balancer, self.access_logs.bucket)
 
-        self.service = ecs.FargateService(
+        self.ecs_service = ecs.FargateService(
             self,
             "Service",
             cluster=self.cluster,
@@ -196,7 +196,7 @@ class Service(Construct):
             port=contract.CONTAINER_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[
-                self.service.load_balancer_target(
+                self.ecs_service.load_balancer_target(
                     container_name=self.container.container_name,
                     container_port=contract.CONTAINER_PORT,
                 )
@@ -212,7 +212,7 @@ class Service(Construct):
             ),
         )
         # add_targets wires ALB -> task security groups; the task group gets no other ingress.
-        scaling = self.service.auto_scale_task_count(
+        scaling = self.ecs_service.auto_scale_task_count(
             min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
         )
         scaling.scale_on_cpu_utilization(
