@@ -15,7 +15,8 @@ from constructs import Construct
 
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
-from infra.components.frontend import FrontendDeployment, FrontendEdge
+from infra.components.frontend import FrontendEdge
+from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.network import Network
 from infra.config import AppConfig
 
