@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -140,12 +141,12 @@ class ServiceProcess:
         return result
 
 
-def _service_settings(spec: ServiceSpec, origins: list[str], base_url: str) -> dict[str, str]:
+def _service_settings(spec: ServiceSpec, origins: list[str], root_path: str) -> dict[str, str]:
     settings = contract.container_environment(
         allow_origins=origins,
         allow_credentials=True,
         forwarded_allow_ips=spec.forwarded_allow_ips or "",
-        public_base_url=base_url,
+        root_path=root_path,
         graceful_shutdown_seconds=spec.graceful_shutdown_seconds,
         # The local stack is for looking inside: everything the deployed default keeps closed
         # is turned on here, explicitly.
@@ -313,9 +314,9 @@ class Stack:
         image = self.config.container_image
         for ingress, spec in self.config.services().items():
             port = self.ports[f"service:{ingress}"]
-            settings = _service_settings(
-                spec, self.allowed_origins(ingress), self.api_url(ingress).rstrip("/")
-            )
+            # The public URL's path (the stage behind the gateway) is the service's root path.
+            root_path = urlsplit(self.api_url(ingress)).path.rstrip("/")
+            settings = _service_settings(spec, self.allowed_origins(ingress), root_path)
             name: str | None = None
             if image is None:
                 # The contract's host and port are the container's; server_env moves them to

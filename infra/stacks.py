@@ -13,17 +13,12 @@ from pathlib import Path
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from infra.components.api import Api
+from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.frontend import FrontendEdge
+from infra.components.frontend_deployment import FrontendDeployment
+from infra.components.network import Network
 from infra.config import AppConfig
-from infra.constructs.api import Api, ApiProps
-from infra.constructs.frontend import (
-    FrontendDeployment,
-    FrontendDeploymentProps,
-    FrontendEdge,
-    FrontendEdgeProps,
-)
-from infra.constructs.network import Network, NetworkProps
-from infra.constructs.service import LISTENER_PORT, Service, ServiceProps
-from service import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
@@ -33,29 +28,13 @@ FRONTEND_DIR = ROOT / "frontend"
 class NetworkStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="VPC over two AZs with flow logs")
-        self.network = Network(
-            self,
-            "Network",
-            props=NetworkProps(
-                cidr=config.vpc_cidr,
-                nat_gateways=config.nat_gateways,
-                log_retention_days=config.log_retention_days,
-            ),
-        )
+        self.network = Network(self, "Network", settings=config.network, logs=config.logs)
 
 
 class EdgeStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="SPA bucket and CloudFront (OAC)")
-        self.edge = FrontendEdge(
-            self,
-            "Frontend",
-            props=FrontendEdgeProps(
-                log_retention_days=config.log_retention_days,
-                domain_name=config.site_domain_name,
-                certificate_arn=config.site_certificate_arn,
-            ),
-        )
+        self.edge = FrontendEdge(self, "Frontend", settings=config.site, logs=config.logs)
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
 
 
@@ -70,61 +49,31 @@ class BackendStack(Stack):
         edge: FrontendEdge,
     ) -> None:
         super().__init__(scope, construct_id, description="Fargate service, ALB, NLB, REST API")
-        allowed = [edge.cloudfront_origin, *config.extra_origins]
-        if edge.site_origin != edge.cloudfront_origin:
-            allowed.insert(0, edge.site_origin)
-        self.allowed_origins = allowed
-        self.service = Service(
+        # "Service" stays its id: CloudFormation's logical ids derive from it.
+        self.container_service = ContainerService(
             self,
             "Service",
-            props=ServiceProps(
-                vpc=network.vpc,
-                vpc_cidr=network.cidr,
-                image_directory=SERVICE_DIR,
-                cpu=config.cpu,
-                memory_mib=config.memory_mib,
-                desired_count=config.desired_count,
-                min_capacity=config.min_capacity,
-                max_capacity=config.max_capacity,
-                cpu_target_percent=config.cpu_target_percent,
-                requests_per_target=config.requests_per_target,
-                stop_timeout_seconds=config.stop_timeout_seconds,
-                deregistration_delay_seconds=config.deregistration_delay_seconds,
-                log_retention_days=config.log_retention_days,
+            settings=config.tasks,
+            logs=config.logs,
+            vpc=network.vpc,
+            vpc_cidr=network.cidr,
+            image_directory=SERVICE_DIR,
+            environment=config.container_environment(
+                allow_origins=edge.browser_origins, trusted_networks=network.cidr
             ),
         )
         self.api = Api(
             self,
             "Api",
-            props=ApiProps(
-                vpc=network.vpc,
-                vpc_cidr=network.cidr,
-                alb_listener=self.service.listener,
-                alb_port=LISTENER_PORT,
-                site_origin=edge.site_origin,
-                allow_credentials=config.allow_credentials,
-                stage_name=config.stage_name,
-                throttle_rate_limit=config.throttle_rate_limit,
-                throttle_burst_limit=config.throttle_burst_limit,
-                log_retention_days=config.log_retention_days,
-            ),
+            settings=config.api,
+            logs=config.logs,
+            vpc=network.vpc,
+            vpc_cidr=network.cidr,
+            alb_listener=self.container_service.listener,
+            alb_port=LISTENER_PORT,
+            site_origin=edge.site_origin,
+            allow_credentials=config.cors.allow_credentials,
         )
-        environment = contract.container_environment(
-            allow_origins=allowed,
-            allow_credentials=config.allow_credentials,
-            # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
-            forwarded_allow_ips=contract.validate_networks(network.cidr),
-            public_base_url=self.api.url,
-            graceful_shutdown_seconds=config.graceful_shutdown_seconds,
-            max_body_bytes=config.max_body_bytes,
-            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
-            diagnostics=config.diagnostics,
-            demo_routes=config.demo_routes,
-            api_docs=config.api_docs,
-        )
-        # Added after the API exists: the public base URL is the API's stage URL.
-        for name, value in environment.items():
-            self.service.container.add_environment(name, value)
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
 
 
@@ -136,13 +85,11 @@ class SiteStack(Stack):
         self.deployment = FrontendDeployment(
             self,
             "Deployment",
-            props=FrontendDeploymentProps(
-                bucket=edge.bucket,
-                distribution=edge.distribution,
-                source_dir=FRONTEND_DIR,
-                api_url=api.url,
-                api_origin=api.origin,
-            ),
+            bucket=edge.bucket,
+            distribution=edge.distribution,
+            source_dir=FRONTEND_DIR,
+            api_url=api.url,
+            api_origin=api.origin,
         )
 
 

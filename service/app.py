@@ -12,7 +12,6 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from service.middleware import (
-    BasePathMiddleware,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
@@ -31,7 +30,8 @@ def _new_app(settings: Settings) -> FastAPI:
         "title": "CORS-safe API",
         "version": "1.0.0",
         # Slash redirects are built from the Host and scheme the app sees, which behind API
-        # Gateway and an ALB are the internal ones: never redirect (see README, seed 000).
+        # Gateway and an ALB are the internal ones: never redirect (README: the redirect to
+        # http).
         "redirect_slashes": False,
     }
     if settings.api_docs_enabled:
@@ -50,10 +50,9 @@ def build_app(settings: Settings) -> FastAPI:
     if settings.diagnostics_enabled:
         app.include_router(diagnostics.router)
 
-    # Last added is outermost: CORS -> request id -> errors -> body limit -> base path -> routes.
+    # Last added is outermost: CORS -> request id -> errors -> body limit -> routes.
     # Everything that can answer on its own (a crash's 500, a 413) sits inside CORS, so the page
     # can read the answer instead of seeing a CORS error.
-    app.add_middleware(BasePathMiddleware, base_path=settings.base_path)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)

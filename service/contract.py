@@ -25,7 +25,6 @@ class Env:
     ALLOW_HEADERS: Final = "CORS_ALLOW_HEADERS"
     EXPOSE_HEADERS: Final = "CORS_EXPOSE_HEADERS"
     MAX_AGE: Final = "CORS_MAX_AGE"
-    PUBLIC_BASE_URL: Final = "PUBLIC_BASE_URL"
     LOG_LEVEL: Final = "LOG_LEVEL"
     # Closed by default: each is served only when its variable says true.
     DIAGNOSTICS_ENABLED: Final = "DIAGNOSTICS_ENABLED"
@@ -39,6 +38,10 @@ class Env:
     PORT: Final = "UVICORN_PORT"
     GRACEFUL_SHUTDOWN_SECONDS: Final = "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
     KEEP_ALIVE_SECONDS: Final = "UVICORN_TIMEOUT_KEEP_ALIVE"
+    # The path prefix the public sees in front of every route (an API Gateway stage, '/v1'),
+    # which the gateway strips before forwarding. uvicorn makes it the ASGI root_path and
+    # prefixes each request's path with it, so /docs loads '/v1/openapi.json'.
+    ROOT_PATH: Final = "UVICORN_ROOT_PATH"
 
 
 # The one definition of how the container starts the server. The Dockerfile's CMD must equal it
@@ -70,6 +73,8 @@ _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token: methods
 # arrive as punycode), or a bracketed IPv6 address.
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A root path: '/'-separated segments of URL path characters (RFC 3986 pchar, unescaped).
+_ROOT_PATH = re.compile(r"^(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")
 
 
 def encode_list(values: Iterable[str]) -> str:
@@ -201,12 +206,22 @@ def validate_networks(raw: str) -> str:
     return raw
 
 
+def validate_root_path(raw: str) -> str:
+    """Check a UVICORN_ROOT_PATH value: '' or '/segment[/segment...]', no trailing slash."""
+    if raw and not _ROOT_PATH.match(raw):
+        raise ValueError(
+            f"{raw!r} is not a path prefix; use '' or '/' followed by path segments, without a "
+            "trailing slash, e.g. '/v1'"
+        )
+    return raw
+
+
 def container_environment(
     *,
     allow_origins: Iterable[str],
     allow_credentials: bool,
     forwarded_allow_ips: str,
-    public_base_url: str | None = None,
+    root_path: str = "",
     allow_origin_regex: str | None = None,
     graceful_shutdown_seconds: int = DEFAULT_GRACEFUL_SHUTDOWN_SECONDS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -234,8 +249,8 @@ def container_environment(
         Env.DEMO_ROUTES_ENABLED: encode_bool(demo_routes),
         Env.API_DOCS_ENABLED: encode_bool(api_docs),
     }
-    if public_base_url:
-        env[Env.PUBLIC_BASE_URL] = public_base_url
+    if root_path:
+        env[Env.ROOT_PATH] = validate_root_path(root_path)
     if allow_origin_regex:
         env[Env.ALLOW_ORIGIN_REGEX] = allow_origin_regex
     env.update(extra or {})

@@ -26,16 +26,26 @@ def _stage_prefix(event: dict[str, Any]) -> tuple[str, str]:
     return (prefix if host.endswith(".amazonaws.com") else ""), ""
 
 
-class _StagePrefix:
-    """Give the app the stage as root_path (with path including it, as ASGI specifies)."""
+class RootPath:
+    """What uvicorn's --root-path (UVICORN_ROOT_PATH) does in the container, for Lambda.
 
-    def __init__(self, app: ASGIApp, prefix: str) -> None:
+    ASGI: root_path is the prefix the public sees and path includes it, so /docs loads
+    '/v1/openapi.json'. mangum sets neither; this is the service's only copy of the rule.
+    """
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
         self.app = app
-        self.prefix = prefix
+        self.root_path = root_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.prefix and scope["type"] == "http":
-            scope = {**scope, "root_path": self.prefix, "path": self.prefix + scope["path"]}
+        if self.root_path and scope["type"] in {"http", "websocket"}:
+            raw_path = scope.get("raw_path")
+            scope = {
+                **scope,
+                "root_path": self.root_path,
+                "path": self.root_path + scope["path"],
+                "raw_path": None if raw_path is None else self.root_path.encode() + raw_path,
+            }
         await self.app(scope, receive, send)
 
 
@@ -53,7 +63,7 @@ class LambdaHandler:
             public, in_path = key
             # lifespan "off": "auto" would run startup/shutdown on every invocation.
             adapter = Mangum(
-                _StagePrefix(self.app, public), lifespan="off", api_gateway_base_path=in_path or "/"
+                RootPath(self.app, public), lifespan="off", api_gateway_base_path=in_path or "/"
             )
             self._adapters[key] = adapter
         return adapter(event, context)

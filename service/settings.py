@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,12 +45,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(Env.EXPOSE_HEADERS),
     )
     max_age: int = Field(default=600, ge=0, le=86400, validation_alias=AliasChoices(Env.MAX_AGE))
-    public_base_url: str | None = _env(Env.PUBLIC_BASE_URL)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", validation_alias=AliasChoices(Env.LOG_LEVEL)
     )
     # Read by uvicorn itself; validated here too so that '*' (trust anyone) stops the service.
     forwarded_allow_ips: str | None = _env(Env.FORWARDED_ALLOW_IPS)
+    # Read by uvicorn itself; validated here too so that 'v1' or '/v1/' stops the service
+    # instead of serving docs that point at the wrong place.
+    root_path: str = Field(default="", validation_alias=AliasChoices(Env.ROOT_PATH))
     # What a cautious production runs: no debug, demo or docs routes until turned on.
     diagnostics_enabled: Annotated[bool, NoDecode] = Field(
         default=False, validation_alias=AliasChoices(Env.DIAGNOSTICS_ENABLED)
@@ -69,7 +70,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(Env.MAX_BODY_BYTES),
     )
 
-    @field_validator("allow_origin_regex", "public_base_url", "forwarded_allow_ips", mode="before")
+    @field_validator("allow_origin_regex", "forwarded_allow_ips", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -128,17 +129,10 @@ class Settings(BaseSettings):
     def _networks(cls, value: str | None) -> str | None:
         return None if value is None else contract.validate_networks(value)
 
-    @field_validator("public_base_url")
+    @field_validator("root_path")
     @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"{value!r} must be an absolute http(s) URL")
-        if parts.query or parts.fragment:
-            raise ValueError(f"{value!r} must not have a query or fragment")
-        return value.rstrip("/")
+    def _root_path(cls, value: str) -> str:
+        return contract.validate_root_path(value)
 
     @model_validator(mode="after")
     def _policy(self) -> Settings:
@@ -152,13 +146,6 @@ class Settings(BaseSettings):
             listed = ",".join(self.allow_origins)
             raise ValueError(f"{Env.ALLOW_ORIGINS}={listed!r}: {exc}") from None
         return self
-
-    @property
-    def base_path(self) -> str:
-        """The path prefix the public sees in front of every route ('' or '/stage')."""
-        if not self.public_base_url:
-            return ""
-        return urlsplit(self.public_base_url).path.rstrip("/")
 
 
 class SettingsError(Exception):
@@ -174,7 +161,7 @@ def _field_env_name(field: str) -> str:
     return field
 
 
-def describe(error: ValidationError, source: dict[str, Any] | None = None) -> str:
+def describe(error: ValidationError) -> str:
     """Turn pydantic's multi-line report into one line per setting, naming it and its value."""
     lines = []
     for item in error.errors():

@@ -14,7 +14,8 @@ def test_image_command_is_the_contract_server_command(image: str) -> None:
 
 def test_image_health_check_is_the_task_definitions(image: str) -> None:
     # ECS ignores the image's HEALTHCHECK, so the task definition repeats it; they must agree.
-    from infra.constructs.service import HEALTH_CHECK_COMMAND  # aws_cdk: only this test needs it
+    # aws_cdk: only this test needs it
+    from infra.components.container_service import HEALTH_CHECK_COMMAND
 
     health = image_config(image, "Healthcheck")
     assert isinstance(health, dict)

@@ -16,7 +16,7 @@ from service.contract import Env
 from tests.container.conftest import SETTINGS
 
 # ECS sends SIGTERM, then SIGKILL after the task definition's stop timeout.
-STOP_TIMEOUT_SECONDS = AppConfig().stop_timeout_seconds
+STOP_TIMEOUT_SECONDS = AppConfig().tasks.stop_timeout_seconds
 # uvicorn re-raises SIGTERM once it has shut down cleanly; under the init process (not PID 1) it
 # then ends by that signal: 128 + 15. A SIGKILL at the stop timeout would show 137.
 CLEAN_EXIT_CODE = 128 + signal.SIGTERM

@@ -22,7 +22,7 @@ def test_api_gateway_strips_the_stage_and_sends_the_nlb_host(
 ) -> None:
     seen = client.get(stack.api_url(API_GATEWAY) + "debug/request").json()
     assert seen["host"] == stack.nlb_host
-    # The app got /debug/request; root_path is the stage it was told about (PUBLIC_BASE_URL).
+    # The app got /debug/request; root_path is the stage it was told about (UVICORN_ROOT_PATH).
     assert seen["root_path"] == "/v1"
     assert seen["path"] == "/v1/debug/request"
 
@@ -66,7 +66,7 @@ def test_service_ignores_forwarded_headers_from_an_untrusted_peer(
 def test_api_gateway_answers_unknown_paths_itself_with_the_sites_cors_headers(
     stack: Stack, client: httpx.Client
 ) -> None:
-    # As production's DEFAULT_4XX gateway response (infra/constructs/api.py) does.
+    # As production's DEFAULT_4XX gateway response (infra/components/api.py) does.
     gateway_root = stack.api_origin(API_GATEWAY) + "/"
     origin = stack.site_origin(f"{API_GATEWAY}-site")
     response = client.get(gateway_root + "api/items", headers={"Origin": origin})

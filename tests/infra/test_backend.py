@@ -60,18 +60,15 @@ def test_every_container_variable_name_comes_from_the_contract(environment):
         Env.ALLOW_ORIGINS,
         Env.ALLOW_CREDENTIALS,
         Env.FORWARDED_ALLOW_IPS,
-        Env.PUBLIC_BASE_URL,
+        Env.ROOT_PATH,
         Env.PORT,
         Env.GRACEFUL_SHUTDOWN_SECONDS,
     } <= set(environment)
 
 
-def test_public_base_url_is_the_stage_url(synth, backend, environment):
-    api_id, _ = only(backend, "AWS::ApiGateway::RestApi")
-    rendered = dumps(environment[Env.PUBLIC_BASE_URL])
-    assert api_id in rendered
-    assert f'/{synth.config.stage_name}"' in rendered
-    assert ".execute-api." in rendered
+def test_root_path_is_the_stage_known_at_synth(synth, environment):
+    # A plain string, not a reference to the API: the container needs nothing built after it.
+    assert environment[Env.ROOT_PATH] == f"/{synth.config.api.stage_name}"
 
 
 def test_container_is_non_root_with_read_only_root_and_writable_tmp(backend, container):
@@ -86,8 +83,8 @@ def test_container_is_non_root_with_read_only_root_and_writable_tmp(backend, con
 def test_container_port_and_fargate_size(synth, backend, container):
     assert container["PortMappings"][0]["ContainerPort"] == contract.CONTAINER_PORT
     _, task = only(backend, "AWS::ECS::TaskDefinition")
-    assert task["Properties"]["Cpu"] == str(synth.config.cpu)
-    assert task["Properties"]["Memory"] == str(synth.config.memory_mib)
+    assert task["Properties"]["Cpu"] == str(synth.config.tasks.cpu)
+    assert task["Properties"]["Memory"] == str(synth.config.tasks.memory_mib)
     assert task["Properties"]["RequiresCompatibilities"] == ["FARGATE"]
 
 
@@ -111,7 +108,7 @@ def test_container_logs_go_to_a_log_group_with_retention(synth, backend, contain
     groups = resources(backend, "AWS::Logs::LogGroup")
     assert groups
     for name, group in groups.items():
-        assert group["Properties"]["RetentionInDays"] == synth.config.log_retention_days, name
+        assert group["Properties"]["RetentionInDays"] == synth.config.logs.retention_days, name
 
 
 def test_cluster_has_container_insights(backend):
@@ -126,7 +123,7 @@ def test_service_has_circuit_breaker_with_rollback(synth, backend):
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     # The config's task ceiling counts old and new tasks of a deployment side by side.
     assert config["MaximumPercent"] == limits.DEPLOYMENT_MAX_PERCENT
-    assert service["Properties"]["DesiredCount"] == synth.config.desired_count
+    assert service["Properties"]["DesiredCount"] == synth.config.tasks.desired_count
     assert (
         service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"]
         == "DISABLED"
@@ -167,7 +164,7 @@ def test_alb_accepts_only_the_vpc_cidr(synth, backend):
     rules = group["Properties"]["SecurityGroupIngress"]
     assert rules
     for rule in rules:
-        assert rule["CidrIp"] == synth.config.vpc_cidr
+        assert rule["CidrIp"] == synth.config.network.vpc_cidr
     separate = [
         r
         for r in resources(backend, "AWS::EC2::SecurityGroupIngress").values()
@@ -243,14 +240,14 @@ def test_alb_target_group_health_check_is_tuned(synth, backend):
     assert tasks["UnhealthyThresholdCount"] == 3
     attributes = {a["Key"]: a["Value"] for a in tasks["TargetGroupAttributes"]}
     assert attributes["deregistration_delay.timeout_seconds"] == str(
-        synth.config.deregistration_delay_seconds
+        synth.config.tasks.deregistration_delay_seconds
     )
 
 
 def test_autoscaling_on_cpu_and_requests_per_target(synth, backend):
     _, target = only(backend, "AWS::ApplicationAutoScaling::ScalableTarget")
-    assert target["Properties"]["MinCapacity"] == synth.config.min_capacity
-    assert target["Properties"]["MaxCapacity"] == synth.config.max_capacity
+    assert target["Properties"]["MinCapacity"] == synth.config.tasks.min_capacity
+    assert target["Properties"]["MaxCapacity"] == synth.config.tasks.max_capacity
     metrics = {
         p["Properties"]["TargetTrackingScalingPolicyConfiguration"][
             "PredefinedMetricSpecification"
@@ -260,8 +257,8 @@ def test_autoscaling_on_cpu_and_requests_per_target(synth, backend):
         for p in resources(backend, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
     }
     assert metrics == {
-        "ECSServiceAverageCPUUtilization": synth.config.cpu_target_percent,
-        "ALBRequestCountPerTarget": synth.config.requests_per_target,
+        "ECSServiceAverageCPUUtilization": synth.config.tasks.cpu_target_percent,
+        "ALBRequestCountPerTarget": synth.config.tasks.requests_per_target,
     }
 
 
@@ -343,10 +340,10 @@ def test_no_mock_integration_anywhere(synth):
 def test_stage_has_throttling_access_logs_and_metrics(synth, backend):
     _, stage = only(backend, "AWS::ApiGateway::Stage")
     props = stage["Properties"]
-    assert props["StageName"] == synth.config.stage_name
+    assert props["StageName"] == synth.config.api.stage_name
     (settings,) = props["MethodSettings"]
-    assert settings["ThrottlingRateLimit"] == synth.config.throttle_rate_limit
-    assert settings["ThrottlingBurstLimit"] == synth.config.throttle_burst_limit
+    assert settings["ThrottlingRateLimit"] == synth.config.api.throttle_rate_limit
+    assert settings["ThrottlingBurstLimit"] == synth.config.api.throttle_burst_limit
     assert settings["MetricsEnabled"] is True
     assert settings["LoggingLevel"] == "ERROR"
     assert settings["DataTraceEnabled"] is False
@@ -370,7 +367,7 @@ def test_gateway_errors_carry_cors_headers_for_the_site_origin_only(synth, backe
         assert "'*'" not in origin
         assert params["gatewayresponse.header.Vary"] == "'Origin'"
         credentials = "gatewayresponse.header.Access-Control-Allow-Credentials"
-        assert (credentials in params) is synth.config.allow_credentials
+        assert (credentials in params) is synth.config.cors.allow_credentials
 
 
 def test_no_gateway_cors_preflight_configuration(backend):
@@ -383,4 +380,4 @@ def test_no_gateway_cors_preflight_configuration(backend):
 def test_api_url_is_output(synth, backend):
     outputs = backend.find_outputs("ApiUrl")
     assert len(outputs) == 1
-    assert f"/{synth.config.stage_name}" in dumps(outputs["ApiUrl"]["Value"])
+    assert f"/{synth.config.api.stage_name}" in dumps(outputs["ApiUrl"]["Value"])

@@ -10,15 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import PREFIX, AppConfig, ConfigError
+from infra.config import PREFIX, AppConfig, ConfigError, TaskSettings
+from infra.config.app_config import settings_index
 from tests.infra.conftest import ROOT, cdk_json_context
 
 
-def test_cdk_json_defaults_equal_the_dataclass_defaults():
+def test_cdk_json_sets_only_values_that_differ_from_the_defaults():
+    # Each default is defined once, on its field; cdk.json holds only deliberate changes.
     context = cdk_json_context()
-    ours = {key: value for key, value in context.items() if key.startswith(PREFIX)}
-    assert AppConfig.from_context(context) == AppConfig()
-    assert ours == AppConfig().context
+    index = settings_index()
+    for key, raw in context.items():
+        if key.startswith(PREFIX):
+            _, entry = index[key]
+            assert entry.parse(key, raw) != entry.default, f"{key} repeats its default"
+    AppConfig.from_context(context)
 
 
 def test_cdk_feature_flags_do_not_trip_validation():
@@ -30,7 +35,9 @@ def test_cdk_feature_flags_do_not_trip_validation():
 def test_config_is_frozen():
     config = AppConfig()
     with pytest.raises(AttributeError):
-        config.desired_count = 3  # type: ignore[misc]
+        config.tasks.desired_count = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        config.tasks = TaskSettings()  # type: ignore[misc]
 
 
 def test_command_line_strings_are_parsed():
@@ -42,14 +49,14 @@ def test_command_line_strings_are_parsed():
             "app:natGateways": "2",
         }
     )
-    assert config.extra_origins == ("http://localhost:5173", "https://admin.example.com")
-    assert config.allow_credentials is True
-    assert config.desired_count == 3
-    assert config.nat_gateways == 2
+    assert config.cors.extra_origins == ("http://localhost:5173", "https://admin.example.com")
+    assert config.cors.allow_credentials is True
+    assert config.tasks.desired_count == 3
+    assert config.network.nat_gateways == 2
 
 
 def test_stop_timeout_is_graceful_shutdown_plus_margin():
-    assert AppConfig(graceful_shutdown_seconds=30).stop_timeout_seconds == 35
+    assert TaskSettings(graceful_shutdown_seconds=30).stop_timeout_seconds == 35
 
 
 BAD = [
@@ -69,7 +76,7 @@ BAD = [
         "cannot be combined",
     ),
     ({"app:extraOrigins": "https://a.com,https://a.com"}, "app:extraOrigins", "twice"),
-    ({"app:extraOrigins": 5}, "app:extraOrigins", "list of origins"),
+    ({"app:extraOrigins": 5}, "app:extraOrigins", "a list or a comma-separated string"),
     ({"app:allowCredentials": "maybe"}, "app:allowCredentials", "not a boolean"),
     ({"app:vpcCidr": "10.0.0.0/33"}, "app:vpcCidr", "not an IPv4 CIDR"),
     ({"app:vpcCidr": "10.0.0.1/16"}, "app:vpcCidr", "host bits"),
@@ -89,7 +96,7 @@ BAD = [
     ({"app:stageName": "v-1"}, "app:stageName", "letters, digits"),
     ({"app:throttleRateLimit": 0}, "app:throttleRateLimit", "1..10000 requests/s"),
     ({"app:gracefulShutdownSeconds": 200}, "app:gracefulShutdownSeconds", "1..115"),
-    ({"app:cpuTargetPercent": 95}, "app:cpuTargetPercent", "between 10 and 90"),
+    ({"app:cpuTargetPercent": 95}, "app:cpuTargetPercent", "must be 10..90"),
     ({"app:siteDomainName": "www.example.com"}, "app:siteCertificateArn", "go together"),
     (
         {
@@ -119,7 +126,7 @@ BAD = [
     ({"app:gracefulShutdownSeconds": 0}, "app:gracefulShutdownSeconds", "1..115"),
     ({"app:deregistrationDelaySeconds": 3601}, "app:deregistrationDelaySeconds", "0..3600"),
     ({"app:deregistrationDelaySeconds": -1}, "app:deregistrationDelaySeconds", "0..3600"),
-    ({"app:cpuTargetPercent": 9}, "app:cpuTargetPercent", "between 10 and 90"),
+    ({"app:cpuTargetPercent": 9}, "app:cpuTargetPercent", "must be 10..90"),
     ({"app:maxBodyBytes": 1023}, "app:maxBodyBytes", "1024..10485760"),
     ({"app:maxBodyBytes": 10485761}, "app:maxBodyBytes", "1024..10485760"),
     ({"app:maxBodyBytes": "1MiB"}, "app:maxBodyBytes", "whole number"),
@@ -148,7 +155,6 @@ BAD = [
         "at most 50 with vpcCidr=10.0.0.0/24",
     ),
     ({"app:containerPort": 8080}, "app:containerPort", "unknown setting"),
-    ({"app:desiredcount": 2}, "app:desiredcount", "unknown setting"),
 ]
 
 
@@ -187,13 +193,35 @@ def test_values_at_the_bounds_are_accepted(context):
 
 
 def test_route_switches_default_to_closed_and_parse_from_strings():
-    assert (AppConfig().diagnostics, AppConfig().demo_routes, AppConfig().api_docs) == (
-        False,
-        False,
-        False,
-    )
-    config = AppConfig.from_context({"app:diagnostics": "true", "app:apiDocs": "false"})
-    assert (config.diagnostics, config.demo_routes, config.api_docs) == (True, False, False)
+    service = AppConfig().service
+    assert (service.diagnostics, service.demo_routes, service.api_docs) == (False, False, False)
+    service = AppConfig.from_context({"app:diagnostics": "true", "app:apiDocs": "false"}).service
+    assert (service.diagnostics, service.demo_routes, service.api_docs) == (True, False, False)
+
+
+LOOKALIKES = [
+    # Without the prefix, CDK would keep the key and the setting would silently stay default.
+    ("extraOrigins", "app:extraOrigins"),
+    ("extraorigins", "app:extraOrigins"),
+    ("ExtraOrigins", "app:extraOrigins"),
+    ("desiredCount", "app:desiredCount"),
+    # With the prefix but the wrong case.
+    ("app:extraorigins", "app:extraOrigins"),
+    ("app:desiredcount", "app:desiredCount"),
+    ("APP:memorymib", "app:memoryMiB"),
+]
+
+
+@pytest.mark.parametrize(("key", "ours"), LOOKALIKES)
+def test_a_key_that_is_ours_but_for_prefix_or_case_asks_did_you_mean(key, ours):
+    with pytest.raises(ConfigError) as caught:
+        AppConfig.from_context({**cdk_json_context(), key: "http://localhost:5173"})
+    assert str(caught.value) == f"{key}: did you mean {ours}?"
+    assert caught.value.key == key
+
+
+def test_unprefixed_keys_unlike_ours_still_belong_to_cdk():
+    AppConfig.from_context({"extraOriginsX": "1", "origins": "2", "stage": "3", "app": "4"})
 
 
 def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedProcess[str]:
@@ -224,6 +252,11 @@ def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedPr
         ),
         ({"app:desiredCount": "ten"}, "error: app:desiredCount=ten: must be a whole number"),
         ({"app:bogus": "1"}, "error: app:bogus=1: unknown setting"),
+        (
+            {"extraOrigins": "http://localhost:5173"},
+            "error: extraOrigins: did you mean app:extraOrigins?",
+        ),
+        ({"app:extraorigins": "x"}, "error: app:extraorigins: did you mean app:extraOrigins?"),
         (
             {"app:extraOrigins": "http://evil.example.com"},
             "error: app:extraOrigins=http://evil.example.com: origin 'http://evil.example.com' "

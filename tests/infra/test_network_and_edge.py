@@ -11,14 +11,15 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra import csp, limits
-from infra.constructs.network import Network, NetworkProps
+from infra.components.network import Network
+from infra.config import LogSettings, NetworkSettings
 from infra.nag import flatten_reference
 from tests.infra.conftest import Synth, dumps, only, resources
 
 
 def test_vpc_uses_configured_cidr(synth, network):
     _, vpc = only(network, "AWS::EC2::VPC")
-    assert vpc["Properties"]["CidrBlock"] == synth.config.vpc_cidr
+    assert vpc["Properties"]["CidrBlock"] == synth.config.network.vpc_cidr
 
 
 def test_vpc_has_public_and_private_subnets_in_two_azs(network):
@@ -35,7 +36,7 @@ def test_vpc_has_public_and_private_subnets_in_two_azs(network):
 def test_private_subnets_have_the_size_the_task_ceiling_assumes(cidr):
     # app:maxCapacity is bounded by the addresses of the private subnets (infra/limits.py).
     stack = cdk.Stack(cdk.App(), "Net")
-    Network(stack, "Network", props=NetworkProps(cidr=cidr, nat_gateways=1, log_retention_days=1))
+    Network(stack, "Network", settings=NetworkSettings(vpc_cidr=cidr), logs=LogSettings())
     subnets = resources(Template.from_stack(stack), "AWS::EC2::Subnet").values()
     private = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is False]
     assert len(private) == limits.AZ_COUNT
@@ -45,7 +46,7 @@ def test_private_subnets_have_the_size_the_task_ceiling_assumes(cidr):
 
 
 def test_nat_gateway_count_is_configured(synth, network):
-    network.resource_count_is("AWS::EC2::NatGateway", synth.config.nat_gateways)
+    network.resource_count_is("AWS::EC2::NatGateway", synth.config.network.nat_gateways)
 
 
 def test_vpc_flow_logs_capture_all_traffic(network):

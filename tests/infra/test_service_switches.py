@@ -17,16 +17,16 @@ from service.contract import Env
 from tests.support.servers import running_server
 
 SWITCHES = {
-    "diagnostics": Env.DIAGNOSTICS_ENABLED,
-    "demo_routes": Env.DEMO_ROUTES_ENABLED,
-    "api_docs": Env.API_DOCS_ENABLED,
+    "app:diagnostics": Env.DIAGNOSTICS_ENABLED,
+    "app:demoRoutes": Env.DEMO_ROUTES_ENABLED,
+    "app:apiDocs": Env.API_DOCS_ENABLED,
 }
 
 
-def _backend(outdir: Path, **settings: Any) -> Template:
+def _backend(outdir: Path, context: dict[str, Any]) -> Template:
     # No cdk-nag here: the session synth checks the same constructs with it.
     app = cdk.App(outdir=str(outdir))
-    stacks = build(app, AppConfig(**settings))
+    stacks = build(app, AppConfig.from_context(context))
     return Template.from_stack(stacks.backend)
 
 
@@ -53,24 +53,21 @@ def test_default_deploy_limits_request_bodies_to_one_mib(backend):
     _every_task_definition_has(backend, {Env.MAX_BODY_BYTES: "1048576"})
 
 
-@pytest.mark.parametrize("field", sorted(SWITCHES))
-def test_each_switch_opens_only_its_own_routes(tmp_path, field):
-    template = _backend(tmp_path, **{field: True})
-    expected = {name: "true" if key == field else "false" for key, name in SWITCHES.items()}
+@pytest.mark.parametrize("switch", sorted(SWITCHES))
+def test_each_switch_opens_only_its_own_routes(tmp_path, switch):
+    template = _backend(tmp_path, {switch: True})
+    expected = {name: "true" if key == switch else "false" for key, name in SWITCHES.items()}
     _every_task_definition_has(template, expected)
 
 
 def test_max_body_bytes_reaches_the_container(tmp_path):
-    template = _backend(tmp_path, max_body_bytes=4096)
+    template = _backend(tmp_path, {"app:maxBodyBytes": 4096})
     _every_task_definition_has(template, {Env.MAX_BODY_BYTES: "4096"})
 
 
-# Values only known at deploy time (the CloudFront domain, the API URL) and what only holds
-# inside the container (0.0.0.0:8000) are replaced; every other variable is the template's own.
-_DEPLOY_TIME_STAND_INS = {
-    Env.ALLOW_ORIGINS: "https://d111111abcdef8.cloudfront.net",
-    Env.PUBLIC_BASE_URL: "https://abc123.execute-api.us-east-1.amazonaws.com/v1",
-}
+# Values only known at deploy time (the CloudFront domain) and what only holds inside the
+# container (0.0.0.0:8000) are replaced; every other variable is the template's own.
+_DEPLOY_TIME_STAND_INS = {Env.ALLOW_ORIGINS: "https://d111111abcdef8.cloudfront.net"}
 _CLOSED_ROUTES = ("/debug/request", "/api/boom", "/api/slow?ms=0", "/docs", "/redoc",
                   "/openapi.json")  # fmt: skip
 

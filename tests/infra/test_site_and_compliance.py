@@ -16,7 +16,7 @@ from constructs import IConstruct
 
 from cors_doctor.cli import find_output
 from infra import csp
-from infra.constructs.frontend import RUNTIME_CONFIG_API_KEY
+from infra.components.frontend_deployment import RUNTIME_CONFIG_API_KEY
 from infra.nag import acknowledge, flatten_reference
 from tests.infra.conftest import ROOT, Synth, dumps, only, resources
 from tests.support.html import meta_policies

@@ -128,10 +128,9 @@ def test_every_operation_that_takes_a_body_refuses_invalid_json_numbers() -> Non
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    # As behind API Gateway: the public URL has a stage prefix the gateway strips.
-    yield from serve(
-        tmp_path_factory, "staged", **{Env.PUBLIC_BASE_URL: "https://api.example.com/v1/"}
-    )
+    # As behind API Gateway: the public URL has a stage prefix the gateway strips, and uvicorn
+    # is told it the way the task definition tells it (UVICORN_ROOT_PATH).
+    yield from serve(tmp_path_factory, "staged", **{Env.ROOT_PATH: "/v1"})
 
 
 def test_docs_under_stage_load_openapi_from_the_stage(staged: httpx.Client) -> None:
@@ -149,7 +148,7 @@ def test_routes_still_answer_without_the_stage_prefix(staged: httpx.Client) -> N
     assert response.headers["access-control-allow-origin"] == APP_ORIGIN
 
 
-def test_docs_without_public_base_url_load_openapi_from_root(client: Client) -> None:
+def test_docs_without_a_root_path_load_openapi_from_root(client: Client) -> None:
     html = client.request("GET", "/docs").text
     assert "'/openapi.json'" in html or '"/openapi.json"' in html
 

@@ -115,7 +115,8 @@ def test_origin_with_path_error_suggests_the_bare_origin() -> None:
         (Env.ALLOW_ORIGIN_REGEX, "https://(unclosed"),
         (Env.ALLOW_METHODS, "GET,PO ST"),
         (Env.ALLOW_HEADERS, "X-Ok,Bad Header"),
-        (Env.PUBLIC_BASE_URL, "api.example.com/v1"),
+        (Env.ROOT_PATH, "v1"),
+        (Env.ROOT_PATH, "/v1/"),
         (Env.LOG_LEVEL, "loud"),
         (Env.DIAGNOSTICS_ENABLED, "sometimes"),
         (Env.DEMO_ROUTES_ENABLED, "perhaps"),
@@ -134,11 +135,11 @@ def test_bad_value_is_refused_naming_setting_and_value(name: str, value: str) ->
 def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(Env.ALLOW_ORIGINS, "https://app.example.com")
     monkeypatch.setenv(Env.ALLOW_CREDENTIALS, "true")
-    monkeypatch.setenv(Env.PUBLIC_BASE_URL, "https://api.example.com/v1/")
+    monkeypatch.setenv(Env.ROOT_PATH, "/v1")
     settings = load_settings()
     assert settings.allow_origins == ["https://app.example.com"]
     assert settings.allow_credentials is True
-    assert settings.base_path == "/v1"
+    assert settings.root_path == "/v1"
 
 
 def test_server_command_refuses_to_start_with_one_clear_line() -> None:

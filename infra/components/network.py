@@ -1,43 +1,51 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, aws_logs
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.config import LogSettings, NetworkSettings
 from infra.limits import AZ_COUNT
 from infra.retention import retention
 
 
-@dataclass(frozen=True, kw_only=True)
-class NetworkProps:
-    cidr: str
-    nat_gateways: int
-    log_retention_days: int
-
-
 class Network(Construct):
-    """A two-AZ VPC: public subnets (NAT), private subnets with egress (tasks, load balancers)."""
+    """A two-AZ VPC: public subnets (NAT), private subnets with egress (tasks, load balancers).
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: NetworkProps) -> None:
+    Args:
+        settings: the address range and the NAT gateways (see NetworkSettings).
+        logs: the flow logs' retention.
+
+    Attributes:
+        vpc: the VPC.
+        cidr: its address range (a plain string, known at synth).
+        flow_log_group: where its flow logs (all traffic) go.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: NetworkSettings,
+        logs: LogSettings,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.cidr = props.cidr
-        self.flow_log_group = logs.LogGroup(
+        self.cidr = settings.vpc_cidr
+        self.flow_log_group = aws_logs.LogGroup(
             self,
             "FlowLogs",
-            retention=retention(props.log_retention_days),
+            retention=retention(logs.retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
-            ip_addresses=ec2.IpAddresses.cidr(props.cidr),
+            ip_addresses=ec2.IpAddresses.cidr(settings.vpc_cidr),
             # With an environment-agnostic stack this renders Fn::GetAZs: no lookup at synth.
             # The config's task ceiling assumes this layout (infra/limits.py).
             max_azs=AZ_COUNT,
-            nat_gateways=props.nat_gateways,
+            nat_gateways=settings.nat_gateways,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
                 ec2.SubnetConfiguration(

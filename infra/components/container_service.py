@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_logs
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import FactName
 from constructs import Construct
 
-from infra.constructs.log_bucket import LogBucket, LogBucketProps
+from infra.components.log_bucket import LogBucket
+from infra.config import LogSettings, TaskSettings
 from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
@@ -34,45 +34,56 @@ CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-r
 ALB_LOG_PREFIX = "alb"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ServiceProps:
-    vpc: ec2.IVpc
-    vpc_cidr: str
-    image_directory: Path
-    cpu: int
-    memory_mib: int
-    desired_count: int
-    min_capacity: int
-    max_capacity: int
-    cpu_target_percent: int
-    requests_per_target: int
-    stop_timeout_seconds: int
-    deregistration_delay_seconds: int
-    log_retention_days: int
+class ContainerService(Construct):
+    """The service's container on Fargate behind an internal ALB that admits only the VPC.
 
+    Args:
+        settings: task size, count, autoscaling, draining and shutdown (see TaskSettings).
+        logs: how long the app's logs and the ALB's access logs are kept.
+        vpc: the VPC; the ALB and the tasks use its private subnets.
+        vpc_cidr: its address range, the only source the ALB admits.
+        image_directory: the Docker build context of the service's image (built at deploy).
+        environment: the container's complete environment (the contract's names).
 
-class Service(Construct):
-    """Fargate service behind an internal ALB that accepts traffic only from inside the VPC."""
+    Attributes:
+        cluster, task_definition, container: the ECS cluster, task definition and container.
+        ecs_service: the ECS Fargate service that runs and replaces the tasks.
+        load_balancer, listener, target_group: the internal ALB, its HTTP listener on
+            LISTENER_PORT and the tasks' target group.
+        alb_security_group, task_security_group: their security groups.
+        log_group: the app's logs; access_logs: the ALB's access-log bucket.
+    """
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: ServiceProps) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: TaskSettings,
+        logs: LogSettings,
+        vpc: ec2.IVpc,
+        vpc_cidr: str,
+        image_directory: Path,
+        environment: Mapping[str, str],
+    ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
-            vpc=props.vpc,
+            vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
-        self.log_group = logs.LogGroup(
+        self.log_group = aws_logs.LogGroup(
             self,
             "Logs",
-            retention=retention(props.log_retention_days),
+            retention=retention(logs.retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "Task",
-            cpu=props.cpu,
-            memory_limit_mib=props.memory_mib,
+            cpu=settings.cpu,
+            memory_limit_mib=settings.memory_mib,
             runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
@@ -91,14 +102,15 @@ class Service(Construct):
         )
         self.container = self.task_definition.add_container(
             "App",
-            image=ecs.ContainerImage.from_asset(str(props.image_directory)),
+            image=ecs.ContainerImage.from_asset(str(image_directory)),
             command=list(contract.SERVER_COMMAND),
+            environment=dict(environment),
             user=CONTAINER_USER,
             readonly_root_filesystem=True,
             linux_parameters=linux_parameters,
             port_mappings=[ecs.PortMapping(container_port=contract.CONTAINER_PORT)],
             logging=ecs.LogDriver.aws_logs(stream_prefix="app", log_group=self.log_group),
-            stop_timeout=Duration.seconds(props.stop_timeout_seconds),
+            stop_timeout=Duration.seconds(settings.stop_timeout_seconds),
             health_check=ecs.HealthCheck(
                 command=list(HEALTH_CHECK_COMMAND),
                 interval=Duration.seconds(15),
@@ -114,21 +126,21 @@ class Service(Construct):
         self.alb_security_group = ec2.SecurityGroup(
             self,
             "AlbSecurityGroup",
-            vpc=props.vpc,
+            vpc=vpc,
             description="Internal ALB: HTTP from inside the VPC (the NLB) only",
             allow_all_outbound=False,
         )
-        # The NLB in front (infra/constructs/api.py) forwards from its private addresses inside
+        # The NLB in front (infra/components/api.py) forwards from its private addresses inside
         # the VPC; the VPC CIDR, not the NLB's group, keeps this construct independent of it.
         self.alb_security_group.add_ingress_rule(
-            ec2.Peer.ipv4(props.vpc_cidr),
+            ec2.Peer.ipv4(vpc_cidr),
             ec2.Port.tcp(LISTENER_PORT),
             "HTTP from the NLB (inside the VPC)",
         )
         self.task_security_group = ec2.SecurityGroup(
             self,
             "TaskSecurityGroup",
-            vpc=props.vpc,
+            vpc=vpc,
             # The description is immutable: changing it would replace the group on deploy.
             description="Service tasks: the container port from the ALB only",
             allow_all_outbound=False,
@@ -148,23 +160,21 @@ class Service(Construct):
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
-            vpc=props.vpc,
+            vpc=vpc,
             internet_facing=False,
             security_group=self.alb_security_group,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             drop_invalid_header_fields=True,
         )
-        self.access_logs = LogBucket(
-            self, "AlbAccessLogs", props=LogBucketProps(retention_days=props.log_retention_days)
-        )
+        self.access_logs = LogBucket(self, "AlbAccessLogs", retention_days=logs.retention_days)
         _log_alb_access(self.load_balancer, self.access_logs.bucket)
 
-        self.service = ecs.FargateService(
+        self.ecs_service = ecs.FargateService(
             self,
             "Service",
             cluster=self.cluster,
             task_definition=self.task_definition,
-            desired_count=props.desired_count,
+            desired_count=settings.desired_count,
             security_groups=[self.task_security_group],
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             assign_public_ip=False,
@@ -186,12 +196,12 @@ class Service(Construct):
             port=contract.CONTAINER_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[
-                self.service.load_balancer_target(
+                self.ecs_service.load_balancer_target(
                     container_name=self.container.container_name,
                     container_port=contract.CONTAINER_PORT,
                 )
             ],
-            deregistration_delay=Duration.seconds(props.deregistration_delay_seconds),
+            deregistration_delay=Duration.seconds(settings.deregistration_delay_seconds),
             health_check=elbv2.HealthCheck(
                 path=contract.HEALTH_PATH,
                 healthy_http_codes="200",
@@ -202,18 +212,18 @@ class Service(Construct):
             ),
         )
         # add_targets wires ALB -> task security groups; the task group gets no other ingress.
-        scaling = self.service.auto_scale_task_count(
-            min_capacity=props.min_capacity, max_capacity=props.max_capacity
+        scaling = self.ecs_service.auto_scale_task_count(
+            min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
         )
         scaling.scale_on_cpu_utilization(
             "Cpu",
-            target_utilization_percent=props.cpu_target_percent,
+            target_utilization_percent=settings.cpu_target_percent,
             scale_in_cooldown=Duration.seconds(120),
             scale_out_cooldown=Duration.seconds(60),
         )
         scaling.scale_on_request_count(
             "Requests",
-            requests_per_target=props.requests_per_target,
+            requests_per_target=settings.requests_per_target,
             target_group=self.target_group,
             scale_in_cooldown=Duration.seconds(120),
             scale_out_cooldown=Duration.seconds(60),
@@ -224,7 +234,7 @@ class Service(Construct):
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
-            "Only non-secret settings (origins, trusted CIDR, base URL, port) are plain "
+            "Only non-secret settings (origins, trusted CIDR, root path, port) are plain "
             "environment variables; secrets would come from Secrets Manager.",
         )
         role = self.task_definition.execution_role

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -9,18 +7,26 @@ from constructs import Construct
 from infra.nag import acknowledge
 
 
-@dataclass(frozen=True, kw_only=True)
-class LogBucketProps:
-    retention_days: int
-    # CloudFront's standard logs are written with ACLs, so that bucket needs them enabled;
-    # ALB access logs and S3 server access logs do not.
-    acls_for_cloudfront: bool = False
-
-
 class LogBucket(Construct):
-    """A private, SSE-S3 encrypted bucket that receives access logs and expires them."""
+    """A private, SSE-S3 encrypted bucket that receives access logs and expires them.
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: LogBucketProps) -> None:
+    Args:
+        retention_days: days each log object is kept, then expired.
+        acls_for_cloudfront: enable ACLs, which CloudFront's standard logs are written
+            with (ALB access logs and S3 server access logs need none). Default: False.
+
+    Attributes:
+        bucket: the bucket; give it to the service that writes the logs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        retention_days: int,
+        acls_for_cloudfront: bool = False,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self,
@@ -31,10 +37,10 @@ class LogBucket(Construct):
             enforce_ssl=True,
             object_ownership=(
                 s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
-                if props.acls_for_cloudfront
+                if acls_for_cloudfront
                 else s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
             ),
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days))],
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(retention_days))],
             # Logs are evidence: keep them when the stack goes away.
             removal_policy=RemovalPolicy.RETAIN,
         )

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from aws_cdk import Aws, Duration, Fn, RemovalPolicy
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, aws_logs
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as targets
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.config import ApiSettings, LogSettings
 from infra.nag import acknowledge
 from infra.retention import retention
 from service import contract
@@ -17,40 +15,60 @@ from service import contract
 NLB_PORT = 80
 
 
-@dataclass(frozen=True, kw_only=True)
-class ApiProps:
-    vpc: ec2.IVpc
-    vpc_cidr: str
-    alb_listener: elbv2.ApplicationListener
-    alb_port: int
-    site_origin: str
-    allow_credentials: bool
-    stage_name: str
-    throttle_rate_limit: int
-    throttle_burst_limit: int
-    log_retention_days: int
-
-
 class Api(Construct):
-    """REST API -> VPC link -> internal NLB -> the ALB. A pure proxy: the service owns CORS."""
+    """REST API -> VPC link -> internal NLB -> the ALB. A pure proxy: the service owns CORS.
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: ApiProps) -> None:
+    Args:
+        settings: the stage's name and throttling (see ApiSettings).
+        logs: how long the access logs are kept.
+        vpc: the VPC the NLB lives in (private subnets).
+        vpc_cidr: its address range; the NLB admits the VPC link from it.
+        alb_listener: the internal ALB's listener the NLB forwards to.
+        alb_port: that listener's port.
+        site_origin: the site's origin, the only one the gateway's own errors allow.
+        allow_credentials: whether those errors allow credentials, as the service does.
+
+    Attributes:
+        rest_api: the REST API; stage: its deployment stage.
+        load_balancer: the internal NLB; security_group: its group.
+        target_group: the NLB's ALB-type target group; listener: its TCP listener.
+        vpc_link: the VPC link to the NLB.
+        access_log_group: the stage's access logs.
+        proxy_resource: the ``{proxy+}`` resource.
+        origin: ``https://<api id>.execute-api.<region>.<suffix>``, a deploy-time value.
+        url: the stage's URL, without a trailing slash.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ApiSettings,
+        logs: LogSettings,
+        vpc: ec2.IVpc,
+        vpc_cidr: str,
+        alb_listener: elbv2.ApplicationListener,
+        alb_port: int,
+        site_origin: str,
+        allow_credentials: bool,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
             self,
             "NlbSecurityGroup",
-            vpc=props.vpc,
+            vpc=vpc,
             description="Internal NLB: the VPC link (from inside the VPC) to the ALB only",
             allow_all_outbound=False,
         )
         # VPC link traffic reaches the NLB from its own private addresses, inside the VPC.
         self.security_group.add_ingress_rule(
-            ec2.Peer.ipv4(props.vpc_cidr), ec2.Port.tcp(NLB_PORT), "VPC link (inside the VPC)"
+            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(NLB_PORT), "VPC link (inside the VPC)"
         )
         self.load_balancer = elbv2.NetworkLoadBalancer(
             self,
             "Nlb",
-            vpc=props.vpc,
+            vpc=vpc,
             security_groups=[self.security_group],
             internet_facing=False,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
@@ -59,12 +77,12 @@ class Api(Construct):
         self.target_group = elbv2.NetworkTargetGroup(
             self,
             "AlbTarget",
-            vpc=props.vpc,
+            vpc=vpc,
             # An ALB-type target group must use the ALB listener's port.
-            port=props.alb_port,
+            port=alb_port,
             protocol=elbv2.Protocol.TCP,
             target_type=elbv2.TargetType.ALB,
-            targets=[targets.AlbListenerTarget(props.alb_listener)],
+            targets=[targets.AlbListenerTarget(alb_listener)],
             health_check=elbv2.HealthCheck(
                 protocol=elbv2.Protocol.HTTP,
                 path=contract.HEALTH_PATH,
@@ -75,7 +93,7 @@ class Api(Construct):
         )
         # Forwarding and health checks to the ALB; the ALB's group admits the VPC's CIDR.
         self.security_group.add_egress_rule(
-            ec2.Peer.ipv4(props.vpc_cidr), ec2.Port.tcp(props.alb_port), "To the internal ALB"
+            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(alb_port), "To the internal ALB"
         )
         self.listener = self.load_balancer.add_listener(
             "Tcp",
@@ -85,10 +103,10 @@ class Api(Construct):
         )
         self.vpc_link = apigw.VpcLink(self, "VpcLink", targets=[self.load_balancer])
 
-        self.access_log_group = logs.LogGroup(
+        self.access_log_group = aws_logs.LogGroup(
             self,
             "AccessLogs",
-            retention=retention(props.log_retention_days),
+            retention=retention(logs.retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.rest_api = apigw.RestApi(
@@ -100,9 +118,9 @@ class Api(Construct):
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigw.StageOptions(
-                stage_name=props.stage_name,
-                throttling_rate_limit=props.throttle_rate_limit,
-                throttling_burst_limit=props.throttle_burst_limit,
+                stage_name=settings.stage_name,
+                throttling_rate_limit=settings.throttle_rate_limit,
+                throttling_burst_limit=settings.throttle_burst_limit,
                 metrics_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
@@ -130,7 +148,7 @@ class Api(Construct):
             proxy_integration,
             request_parameters={"method.request.path.proxy": True},
         )
-        self._add_cors_to_gateway_errors(props.site_origin, props.allow_credentials)
+        self._add_cors_to_gateway_errors(site_origin, allow_credentials)
 
         self.stage = self.rest_api.deployment_stage
         # What browsers send as the API's origin and what the site's CSP names (connect-src).
@@ -139,7 +157,7 @@ class Api(Construct):
             ["https://", self.rest_api.rest_api_id, f".execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"],
         )
         # Without the trailing slash RestApi.url has: the service joins paths onto it.
-        self.url = Fn.join("", [self.origin, f"/{props.stage_name}"])
+        self.url = Fn.join("", [self.origin, f"/{settings.stage_name}"])
         self._suppress()
 
     def _integration(self, uri: str, *, proxy: bool) -> apigw.Integration:

@@ -1,0 +1,140 @@
+"""The app's one configuration object: one settings group per concern, read from CDK context."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from infra import limits
+from infra.config.api import ApiSettings
+from infra.config.cors import CorsSettings
+from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
+from infra.config.logs import LogSettings
+from infra.config.network import NetworkSettings
+from infra.config.service import ServiceSettings
+from infra.config.site import SiteSettings
+from infra.config.tasks import TaskSettings
+from service import contract
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
+    """Everything an operator may change: one group per concern, each a construct's settings.
+
+    Every setting is one field of its group (made with `infra.config.fields.setting`: key,
+    default, documentation, bounds); the README's table is generated from them
+    (`python -m infra.config.table`). Context keys are flat, `app:<key>`.
+    """
+
+    cors: CorsSettings = field(default_factory=CorsSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    tasks: TaskSettings = field(default_factory=TaskSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
+
+    def __post_init__(self) -> None:
+        # Relations between groups; each group has checked its own fields already.
+        tasks = self.tasks
+        fits = limits.max_tasks_for_vpc(ipaddress.ip_network(self.network.vpc_cidr).prefixlen)
+        if tasks.max_capacity > fits:
+            raise tasks.invalid(
+                "max_capacity",
+                f"must be at most {fits} with vpcCidr={self.network.vpc_cidr}: a deployment "
+                "runs old and new tasks side by side and their addresses must fit the private "
+                "subnets",
+            )
+        # All tasks together see at most the stage's rate; at the floor each sees its share.
+        reachable = self.api.throttle_rate_limit * 60 // tasks.min_capacity
+        if not 1 <= tasks.requests_per_target <= reachable:
+            raise tasks.invalid(
+                "requests_per_target",
+                f"must be 1..{reachable} (throttleRateLimit x 60 / minCapacity): a higher "
+                "target is never reached, the gateway throttles first",
+            )
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> AppConfig:
+        """Build the config from the app's whole context mapping; raise ConfigError if bad.
+
+        Keys outside our prefix belong to CDK and are ignored, unless one is ours but for the
+        prefix or its case (a newcomer's `-c extraOrigins=...` would otherwise be dropped).
+        An unknown key inside the prefix is an error: a typo would silently keep the default.
+        """
+        index = settings_index()
+        _refuse_lookalikes(context, index)
+        chosen: dict[str, dict[str, Any]] = {name: {} for name in groups()}
+        for key in sorted(context):
+            if not key.startswith(PREFIX):
+                continue
+            raw = context[key]
+            found = index.get(key)
+            if found is None:
+                known = ", ".join(sorted(index))
+                raise ConfigError(key, f"unknown setting; known: {known}", value=raw)
+            group, entry = found
+            chosen[group][entry.name] = entry.parse(key, raw)
+        built: dict[str, Any] = {name: kind(**chosen[name]) for name, kind in groups().items()}
+        return cls(**built)
+
+    def container_environment(
+        self, *, allow_origins: Iterable[str], trusted_networks: str
+    ) -> dict[str, str]:
+        """The service container's environment (the contract's names) for this config.
+
+        `allow_origins` are the site's own origins; this config's extra origins follow them.
+        """
+        return contract.container_environment(
+            allow_origins=[*allow_origins, *self.cors.extra_origins],
+            allow_credentials=self.cors.allow_credentials,
+            # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
+            forwarded_allow_ips=contract.validate_networks(trusted_networks),
+            root_path=self.api.root_path,
+            graceful_shutdown_seconds=self.tasks.graceful_shutdown_seconds,
+            max_body_bytes=self.service.max_body_bytes,
+            # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).
+            diagnostics=self.service.diagnostics,
+            demo_routes=self.service.demo_routes,
+            api_docs=self.service.api_docs,
+        )
+
+
+@functools.cache
+def groups() -> dict[str, type[Group]]:
+    """AppConfig's attribute -> settings group class, in declaration order."""
+    hints = typing.get_type_hints(AppConfig)
+    return {item.name: hints[item.name] for item in fields(AppConfig)}
+
+
+@functools.cache
+def settings_index() -> dict[str, tuple[str, Entry]]:
+    """Context key (with prefix) -> (group attribute, field) for every setting of AppConfig."""
+    return index_settings(groups())
+
+
+def index_settings(by_name: Mapping[str, type[Group]]) -> dict[str, tuple[str, Entry]]:
+    """Context key (with prefix) -> (group attribute, field); TypeError for a key used twice."""
+    index: dict[str, tuple[str, Entry]] = {}
+    for group, kind in by_name.items():
+        for entry in entries(kind):
+            key = entry.spec.context_key
+            if key in index:
+                raise TypeError(f"{key} is declared twice ({index[key][1].name}, {entry.name})")
+            index[key] = (group, entry)
+    return index
+
+
+def _refuse_lookalikes(context: Mapping[str, Any], index: Mapping[str, Any]) -> None:
+    folded: dict[str, str] = {}
+    for key in index:
+        folded[key.casefold()] = key
+        folded[key.removeprefix(PREFIX).casefold()] = key
+    for key in sorted(context):
+        ours = folded.get(key.casefold())
+        if ours is not None and key != ours:
+            raise ConfigError(key, f"did you mean {ours}?")
