@@ -17,6 +17,7 @@ from service.middleware import (
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
 )
+from service.responses import EVERY_OPERATION, method_not_allowed_handler
 from service.routers import api, demo, diagnostics, health
 from service.settings import Settings, SettingsError, load_settings
 from service.validation import validation_error_handler
@@ -33,6 +34,8 @@ def _new_app(settings: Settings) -> FastAPI:
         # Slash redirects are built from the Host and scheme the app sees, which behind API
         # Gateway and an ALB are the internal ones: never redirect (see README, seed 000).
         "redirect_slashes": False,
+        # Listed on every operation: the middleware can answer them whatever the route.
+        "responses": EVERY_OPERATION,
     }
     if settings.api_docs_enabled:
         return FastAPIOffline(static_url=DOCS_ASSETS_PATH, **common)
@@ -43,6 +46,7 @@ def build_app(settings: Settings) -> FastAPI:
     app = _new_app(settings)
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(405, method_not_allowed_handler)
     app.include_router(health.router)
     app.include_router(api.router)
     if settings.demo_routes_enabled:
