@@ -38,7 +38,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# What the middleware can answer to any request, whatever its route.
+# What the middleware can answer to any request, whatever its route: every router lists these.
 EVERY_OPERATION: Final = errors(413, 500)
 
 

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, Field
 
-from service.responses import errors
+from service.responses import EVERY_OPERATION, errors
 from service.validation import StrictJSONRoute
 
-router = APIRouter(prefix="/api", tags=["example"], route_class=StrictJSONRoute)
+router = APIRouter(
+    prefix="/api", tags=["example"], route_class=StrictJSONRoute, responses=EVERY_OPERATION
+)
 
 _ITEMS: dict[int, str] = {1: "first", 2: "second"}
 
