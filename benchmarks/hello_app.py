@@ -1,4 +1,4 @@
-"""A bare ASGI hello-world: the baseline the service is measured against."""
+"""A bare ASGI hello-world: the reference line for what the server itself costs."""
 
 from __future__ import annotations
 

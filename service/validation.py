@@ -4,8 +4,9 @@ Python's json module accepts NaN, Infinity and -Infinity, turns 1e400 into inf, 
 "\ud800" into a lone surrogate; FastAPI's 422 handler (or the response, if the value was
 valid) then fails to encode the value and the caller gets a 500. Here all of them are invalid
 JSON (RFC 8259 has no such numbers; a lone surrogate is no Unicode text), which FastAPI answers
-with its usual 422 `json_invalid`. Every 422 repeats at most ECHO_LIMIT characters of any input
-value, so an oversized field cannot make an oversized error.
+with its usual 422 `json_invalid`; so are bytes that are not UTF-8 and nesting too deep for the
+parser, which FastAPI would answer with an unexplained 400. Every 422 repeats at most
+ECHO_LIMIT characters of any input value, so an oversized field cannot make an oversized error.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ def _position(doc: str, token: str) -> int:
 def loads_strict(body: bytes) -> Any:
     """json.loads, except that non-finite and out-of-range numbers are a JSONDecodeError."""
     # The same decoding json.loads applies to bytes (UTF-8, or UTF-16/32 by their BOM-less form).
-    doc = body.decode(json.detect_encoding(body), "surrogatepass")
+    encoding = json.detect_encoding(body)
+    try:
+        doc = body.decode(encoding, "surrogatepass")
+    except UnicodeDecodeError as exc:
+        doc = body.decode(encoding, "replace")
+        at = len(body[: exc.start].decode(encoding, "replace"))
+        message = f"byte {body[exc.start]:#04x} at offset {exc.start} is not {encoding} text"
+        raise json.JSONDecodeError(message, doc, at) from None
 
     def constant(name: str) -> Any:
         raise json.JSONDecodeError(f"{name} is not a JSON number", doc, _position(doc, name))
@@ -54,7 +62,11 @@ def loads_strict(body: bytes) -> Any:
             message = f"integer of {len(text)} digits is out of range"
             raise json.JSONDecodeError(message, doc, _position(doc, text)) from None
 
-    value = json.loads(doc, parse_constant=constant, parse_float=finite, parse_int=integer)
+    try:
+        value = json.loads(doc, parse_constant=constant, parse_float=finite, parse_int=integer)
+    except RecursionError:
+        # Else FastAPI's catch-all answers a bare 400 "error parsing the body".
+        raise json.JSONDecodeError("arrays or objects are nested too deeply", doc, 0) from None
     _refuse_lone_surrogates(value, doc)
     return value
 
@@ -84,10 +96,13 @@ class StrictJSONRequest(Request):
 
 class StrictJSONRoute(APIRoute):
     """An APIRoute whose handler parses JSON bodies with loads_strict (FastAPI's documented way
-    to customise the Request a route sees). Every router of the service uses it."""
+    to customise the Request a route sees). Every router of the service uses it; a route that
+    takes no body keeps FastAPI's handler as it is, at no cost per request."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
 
         async def strict_handler(request: Request) -> Response:
             return await handler(StrictJSONRequest(request.scope, request.receive))

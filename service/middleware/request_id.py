@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +16,14 @@ def request_id_of(scope: Scope) -> str:
     return str(scope.get("state", {}).get("request_id", "-"))
 
 
+def _incoming_id(scope: Scope) -> bytes:
+    found = b""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            found = value  # the last one, if a proxy added its own
+    return bytes(found)
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -24,13 +32,14 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"")
+        incoming = _incoming_id(scope)
         sane = (
             0 < len(incoming) <= _MAX_LENGTH
             and incoming.isascii()
             and incoming.decode().isprintable()
         )
-        value = incoming if sane else uuid.uuid4().hex.encode()
+        # 128 random bits as 32 hex digits: uuid4().hex without the UUID object around them.
+        value = incoming if sane else os.urandom(16).hex().encode()
         # Request.state reads scope["state"]: handlers and log lines can name the request.
         scope.setdefault("state", {})["request_id"] = value.decode()
 

@@ -8,9 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException
 from pydantic import BaseModel, Field
 
+from service.responses import EVERY_OPERATION, errors
 from service.validation import StrictJSONRoute
 
-router = APIRouter(prefix="/api", tags=["example"], route_class=StrictJSONRoute)
+router = APIRouter(
+    prefix="/api", tags=["example"], route_class=StrictJSONRoute, responses=EVERY_OPERATION
+)
 
 _ITEMS: dict[int, str] = {1: "first", 2: "second"}
 
@@ -42,14 +45,14 @@ async def list_items() -> list[Item]:
     return [Item(id=key, name=value) for key, value in sorted(_ITEMS.items())]
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", responses=errors(404))
 async def get_item(item_id: int) -> Item:
     if item_id not in _ITEMS:
         raise HTTPException(status_code=404, detail=f"item {item_id} not found")
     return Item(id=item_id, name=_ITEMS[item_id])
 
 
-@router.post("/items", status_code=201)
+@router.post("/items", status_code=201, responses=errors(400))
 async def create_item(item: NewItem) -> Created:
     """A JSON POST: preflighted by browsers; 422 on invalid input. Nothing is stored."""
     return Created(name=item.name, quantity=item.quantity, received_at=datetime.now(UTC))

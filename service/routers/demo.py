@@ -8,9 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from service.responses import EVERY_OPERATION
 from service.validation import StrictJSONRoute
 
-router = APIRouter(prefix="/api", tags=["demo"], route_class=StrictJSONRoute)
+router = APIRouter(
+    prefix="/api", tags=["demo"], route_class=StrictJSONRoute, responses=EVERY_OPERATION
+)
 
 
 class Slept(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from service.responses import EVERY_OPERATION
 from service.validation import StrictJSONRoute
 
-router = APIRouter(tags=["diagnostics"], route_class=StrictJSONRoute)
+router = APIRouter(tags=["diagnostics"], route_class=StrictJSONRoute, responses=EVERY_OPERATION)
 
 _FORWARDED = (
     "forwarded",

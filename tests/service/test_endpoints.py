@@ -62,6 +62,18 @@ def test_request_id_from_caller_is_echoed(client: Client) -> None:
     assert response.headers["x-request-id"] == "abc-123"
 
 
+def test_request_without_an_id_gets_a_fresh_random_one(client: Client) -> None:
+    ids = [client.request("GET", "/healthz").headers["x-request-id"] for _ in range(3)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids), ids
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("sent", ["", "x" * 129, "tab\there"], ids=["empty", "long", "control"])
+def test_request_id_that_is_not_sane_is_replaced(client: Client, sent: str) -> None:
+    response = client.request("GET", "/healthz", headers={"X-Request-ID": sent})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
 # Everything a deployment keeps closed unless its setting says true.
 CLOSED_BY_DEFAULT = {
     Env.DIAGNOSTICS_ENABLED: ["/debug/request"],
