@@ -31,7 +31,7 @@ def _new_app(settings: Settings) -> FastAPI:
         "title": "CORS-safe API",
         "version": "1.0.0",
         # Slash redirects are built from the Host and scheme the app sees, which behind API
-        # Gateway and an ALB are the internal ones: never redirect (see README, seed 000).
+        # Gateway and an ALB are the internal ones: never redirect (README: "The redirect to http").
         "redirect_slashes": False,
     }
     if settings.api_docs_enabled:

@@ -61,12 +61,12 @@ def test_sigterm_with_requests_in_flight_drops_none(start_container: StartContai
     running = start_container(SETTINGS)
     with ThreadPoolExecutor(4) as pool:
         futures = slow_requests(pool, running, count=4, ms=3000)
-        code, seconds = running.stop(STOP_TIMEOUT_SECONDS)
+        code, seconds = running.terminate(STOP_TIMEOUT_SECONDS)
         statuses = [f.result(timeout=30) for f in futures]
     assert statuses == [200] * 4
-    assert code == CLEAN_EXIT_CODE, running.logs()
+    assert code == CLEAN_EXIT_CODE, running.output()
     assert seconds < STOP_TIMEOUT_SECONDS
-    assert "Application shutdown complete" in running.logs()
+    assert "Application shutdown complete" in running.output()
 
 
 def test_sigterm_ends_at_the_graceful_timeout_well_before_the_stop_timeout(
@@ -77,9 +77,9 @@ def test_sigterm_ends_at_the_graceful_timeout_well_before_the_stop_timeout(
     running = start_container({**SETTINGS, Env.GRACEFUL_SHUTDOWN_SECONDS: "1"})
     with ThreadPoolExecutor(2) as pool:
         futures = slow_requests(pool, running, count=2, ms=8000)
-        code, seconds = running.stop(STOP_TIMEOUT_SECONDS)
+        code, seconds = running.terminate(STOP_TIMEOUT_SECONDS)
         statuses = [f.result(timeout=30) for f in futures]
     assert 200 not in statuses
-    assert code == CLEAN_EXIT_CODE, running.logs()
+    assert code == CLEAN_EXIT_CODE, running.output()
     assert seconds < 5, f"took {seconds:.1f}s with a 1s graceful-shutdown timeout"
-    assert "graceful shutdown exceeded" in running.logs()
+    assert "graceful shutdown exceeded" in running.output()

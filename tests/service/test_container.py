@@ -91,7 +91,7 @@ def test_server_keeps_an_idle_connection_open_past_five_seconds(tmp_path: Path) 
         assert conn.sock is first_socket
     finally:
         conn.close()
-        server.stop()
+        server.terminate()
 
 
 def test_image_writes_no_bytecode_at_run_time() -> None:
@@ -120,7 +120,7 @@ def test_healthcheck_passes_against_a_running_server(tmp_path: Path) -> None:
         env = server_env(SETTINGS, server.port)
         assert subprocess.run(command, env=env, timeout=10, check=False).returncode == 0
     finally:
-        server.stop()
+        server.terminate()
 
 
 def test_healthcheck_fails_when_nothing_listens() -> None:
@@ -142,7 +142,7 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
     futures = slow_requests(server.url, count=4, ms=3000)
     time.sleep(1.5)  # well inside the 3 s the requests take, even on a loaded machine
     assert not any(f.done() for f in futures)
-    code = server.stop(timeout=15)
+    code, _ = server.terminate(timeout=15)
     assert [f.result().status_code for f in futures] == [200] * 4
     # uvicorn re-raises the captured SIGTERM after a clean shutdown.
     assert code in (0, -signal.SIGTERM)
@@ -155,7 +155,7 @@ def test_sigterm_exits_within_the_configured_timeout(tmp_path: Path) -> None:
     time.sleep(1.5)
     assert not any(f.done() for f in futures)
     started = time.monotonic()
-    server.stop(timeout=15)
+    server.terminate(timeout=15)
     elapsed = time.monotonic() - started
     assert elapsed < 4, f"took {elapsed:.1f}s with a 1s graceful-shutdown timeout"
     # The requests were in flight and were cut off at the deadline, not answered as a success.
