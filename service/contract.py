@@ -248,3 +248,18 @@ def container_environment(
 # children), but it cannot set no-new-privileges; the image therefore carries no setuid files.
 DROPPED_CAPABILITIES: Final[tuple[str, ...]] = ("ALL",)
 INIT_PROCESS: Final = True
+
+# The container's health check, defined once for the image's HEALTHCHECK and the task
+# definition's (ECS ignores the image's): `python -m service.healthcheck` asks HEALTH_PATH on the
+# port uvicorn listens on and exits 0 only on a 200. Exec form, as Docker and ECS both take it.
+HEALTH_CHECK_COMMAND: Final[tuple[str, ...]] = (
+    "CMD",
+    "python",
+    "-m",
+    "service.healthcheck",
+    HEALTH_PATH,
+)
+HEALTH_CHECK_INTERVAL_SECONDS: Final = 15
+HEALTH_CHECK_TIMEOUT_SECONDS: Final = 3
+HEALTH_CHECK_START_PERIOD_SECONDS: Final = 10
+HEALTH_CHECK_RETRIES: Final = 3
