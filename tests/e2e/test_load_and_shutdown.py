@@ -7,13 +7,13 @@ import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 from devstack import API_GATEWAY, LocalStack, LocalStackConfig, ServiceSpec
 from devstack.load import FAILING, LoadReport, run_load, run_mixed_load
+from tests.support.connections import wait_until_accepted
 
 LOAD_SECONDS = 5.0
 LOAD_CONCURRENCY = 16
@@ -106,47 +106,6 @@ def _timed_get(url: str) -> tuple[int | str, float]:
     return status, time.monotonic() - started
 
 
-PROC_NET_TCP = Path("/proc/net/tcp")
-ESTABLISHED = "01"
-# Bounded wait for the slow requests to reach the service (they take milliseconds when idle).
-ACCEPT_TIMEOUT_S = 10.0
-# Without /proc/net/tcp (not Linux): a generous fixed wait instead.
-FALLBACK_WAIT_S = 1.5
-
-
-def _accepted_connections(port: int) -> int:
-    """Connections to 127.0.0.1:`port` the service has accept()ed and read its request from.
-
-    /proc/net/tcp lists each socket as hex "address:port", state, "tx_queue:rx_queue", ...,
-    inode. A connection still in the listen backlog is ESTABLISHED but has no file yet
-    (inode 0); rx_queue 0 means the request bytes were read.
-    """
-    count = 0
-    for line in PROC_NET_TCP.read_text().splitlines()[1:]:
-        fields = line.split()
-        local, state, queues, inode = fields[1], fields[3], fields[4], fields[9]
-        if (
-            int(local.rsplit(":", 1)[1], 16) == port
-            and state == ESTABLISHED
-            and inode != "0"
-            and int(queues.split(":")[1], 16) == 0
-        ):
-            count += 1
-    return count
-
-
-def _wait_until_accepted(port: int, count: int) -> None:
-    if not PROC_NET_TCP.exists():
-        time.sleep(FALLBACK_WAIT_S)
-        return
-    deadline = time.monotonic() + ACCEPT_TIMEOUT_S
-    while _accepted_connections(port) < count:
-        assert time.monotonic() < deadline, (
-            f"{count} requests did not reach the service on port {port} within {ACCEPT_TIMEOUT_S}s"
-        )
-        time.sleep(0.02)
-
-
 def _sigterm_during_slow_requests(
     stack: LocalStack, *, count: int, ms: int
 ) -> tuple[list[tuple[int | str, float]], int, float]:
@@ -159,7 +118,7 @@ def _sigterm_during_slow_requests(
         ]
         # Each in-flight request holds its own connection from the "ALB" (the stack is fresh,
         # so no idle keep-alive connection is counted).
-        _wait_until_accepted(service.port, count)
+        wait_until_accepted(service.port, count)
         assert not any(f.done() for f in futures), "requests finished before SIGTERM"
         # A kill at the stop timeout (the graceful shutdown + 5 s) would show as -9.
         code, exit_seconds = service.terminate()
