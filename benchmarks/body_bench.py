@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -22,16 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from devstack.processes import free_port, server_env, stop, wait_until_healthy
-from service.contract import (
-    DEFAULT_MAX_BODY_BYTES,
-    HEALTH_PATH,
-    MAX_BODY_BYTES_LIMIT,
-    SERVER_COMMAND,
-    Env,
-)
+from devstack.processes import start_service
+from service.contract import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT, Env
 
-ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = "https://app.example.com"
 SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.LOG_LEVEL: "warning"}
 MIB = 1024 * 1024
@@ -87,26 +79,14 @@ async def _burst(url: str, body: bytes, concurrency: int, chunked: bool) -> Coun
 
 
 def run(scenario: Scenario, concurrency: int, workdir: Path) -> str:
-    port = free_port()
     settings = {**SETTINGS, Env.MAX_BODY_BYTES: str(scenario.limit)}
     log = workdir / f"{scenario.name.replace(' ', '-')}.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            list(SERVER_COMMAND),
-            cwd=ROOT,
-            env=server_env(settings, port),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base + HEALTH_PATH, process)
-        idle = memory_kib(process.pid)["VmRSS"]
+    with start_service(settings, log) as server:
+        idle = memory_kib(server.process.pid)["VmRSS"]
         body = item_body(scenario.body_bytes)
-        statuses = asyncio.run(_burst(base + "/api/items", body, concurrency, scenario.chunked))
-        peak = memory_kib(process.pid)["VmHWM"]
-    finally:
-        stop(process, timeout=10)
+        url = server.url + "/api/items"
+        statuses = asyncio.run(_burst(url, body, concurrency, scenario.chunked))
+        peak = memory_kib(server.process.pid)["VmHWM"]
     answered = ", ".join(f"{status} x{count}" for status, count in sorted(statuses.items()))
     return (
         f"{scenario.name:<48} idle {idle / 1024:6.0f} MiB  peak {peak / 1024:6.0f} MiB  "

@@ -17,12 +17,15 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from devstack import TRUSTED_PROXY_CIDR, container
 from devstack.image import SERVICE_IMAGE, base_image_name, build_service_image, image_size
 from devstack.lock import BASE_DISTRIBUTIONS, LOCK, installed_distributions, pinned_versions
 from devstack.podman import ContainerError, podman
+from devstack.processes import ServerError
 from service import contract
 
 MB = 1_000_000
@@ -58,12 +61,14 @@ def main() -> None:
         warm_build = time.perf_counter() - started
         base = f"localhost/{base_image_name()}"
         starts = []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            with container.running(image, SETTINGS, "bench") as running:
-                starts.append(time.perf_counter() - started)
-                installed = set(installed_distributions(running))
-    except ContainerError as exc:
+        with tempfile.TemporaryDirectory(prefix="image-bench-") as logs:
+            for run in range(args.repeat):
+                started = time.perf_counter()
+                log = Path(logs) / f"container-{run}.log"
+                with container.start(image, SETTINGS, log=log, purpose="bench") as running:
+                    starts.append(time.perf_counter() - started)
+                    installed = set(installed_distributions(running))
+    except (ContainerError, ServerError) as exc:
         sys.exit(f"error: {exc}")
     locked = set(pinned_versions(LOCK))
     total, base_size = image_size(image), image_size(base)

@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import sys
 
-from devstack import API_GATEWAY, Stack, StackConfig
+from devstack import API_GATEWAY, LocalStack, LocalStackConfig
 from devstack.load import run_mixed_load
 
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--failing", type=int, default=0, help="users sending failing requests")
     args = parser.parse_args(argv)
-    with Stack(StackConfig(public_alb=None)) as stack:
+    with LocalStack(LocalStackConfig(public_alb=None)) as stack:
         report, failing = asyncio.run(
             run_mixed_load(
                 stack.api_url(API_GATEWAY),

@@ -1,20 +1,20 @@
 """A local, production-like stack: the service behind nginx standing in for each AWS hop.
 
-`python -m devstack` (or scripts/local-stack.sh) runs it until Ctrl-C; tests use `Stack`.
+`python -m devstack` (or scripts/local-stack.sh) runs it until Ctrl-C; tests use `LocalStack`.
 """
 
-from devstack.prereqs import PrerequisiteError
-from devstack.stack import (
+from devstack.config import (
     API_GATEWAY,
     PUBLIC_ALB,
     TRUSTED_PROXY_ADDRESS,
     TRUSTED_PROXY_CIDR,
     Ingress,
+    LocalStackConfig,
     ServiceSpec,
     SiteSpec,
-    Stack,
-    StackConfig,
 )
+from devstack.prereqs import PrerequisiteError
+from devstack.stack import LocalStack
 
 __all__ = [
     "API_GATEWAY",
@@ -22,9 +22,9 @@ __all__ = [
     "TRUSTED_PROXY_ADDRESS",
     "TRUSTED_PROXY_CIDR",
     "Ingress",
+    "LocalStack",
+    "LocalStackConfig",
     "PrerequisiteError",
     "ServiceSpec",
     "SiteSpec",
-    "Stack",
-    "StackConfig",
 ]

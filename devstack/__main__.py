@@ -8,12 +8,13 @@ import sys
 import threading
 from types import FrameType
 
+from devstack.config import API_GATEWAY, PUBLIC_ALB, LocalStackConfig
 from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
-from devstack.stack import API_GATEWAY, PUBLIC_ALB, Stack, StackConfig
+from devstack.stack import LocalStack
 
 
-def _service_kind(stack: Stack) -> str:
+def _service_kind(stack: LocalStack) -> str:
     image = stack.config.container_image
     if image is None:
         return "local uvicorn processes (the container's command line)"
@@ -23,7 +24,7 @@ def _service_kind(stack: Stack) -> str:
     )
 
 
-def _describe(stack: Stack) -> str:
+def _describe(stack: LocalStack) -> str:
     gateway = stack.api_url(API_GATEWAY)
     alb = stack.api_url(PUBLIC_ALB)
     return "\n".join(
@@ -37,7 +38,7 @@ def _describe(stack: Stack) -> str:
             f"  what the app sees:  {gateway}debug/request",
             f"  disallowed origin:  {stack.site_url('api_gateway-other')}  (CORS must block it)",
             "",
-            "Chain 2 (seed 000): public ALB with HTTPS and HTTP->HTTPS listeners -> ECS",
+            "Chain 2: public ALB (TLS ends there; HTTPS and HTTP->HTTPS listeners) -> ECS",
             f"  open the site:      {stack.site_url('public_alb-site')}",
             f"  API base URL:       {alb}  (HTTP listener: {stack.public_alb_http_url})",
             f"  what the app sees:  {alb}debug/request",
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         image = build_service_image(progress=_progress) if args.container else None
-        stack = Stack(StackConfig(stage=args.stage, container_image=image))
+        stack = LocalStack(LocalStackConfig(stage=args.stage, container_image=image))
         stack.start()
     except (PrerequisiteError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_describe(stack), flush=True)
         while not stop.wait(0.5):
             for name, service in stack.services.items():
-                if service.process.poll() is not None:
+                if not service.running():
                     print(f"error: service {name} exited\n{service.output()}", file=sys.stderr)
                     return 1
     finally:

@@ -4,32 +4,33 @@ Read-only root filesystem with only /tmp writable, the image's own user, the con
 environment, every capability dropped, an init process (the task definition's linuxParameters),
 and no-new-privileges, which Fargate cannot set but podman can. `--network host` lets tests reach
 the server on 127.0.0.1 and lets the server see each client's real address (trusted proxies).
+
+A `Container` is a `devstack.processes.ServerProcess` whose process is `podman run` in the
+foreground: the same url, output(), wait_until_ready() and terminate() as a local process. Its
+SIGTERM reaches the container (podman's --sig-proxy) as ECS's does; its exit code is the
+container's (143 after uvicorn's clean SIGTERM under the init).
 """
 
 from __future__ import annotations
 
 import resource
 import subprocess
-import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-import httpx
-
-from devstack.podman import RUNTIME, ContainerError, last_line, podman, podman_binary
-from devstack.processes import free_port
+from devstack.podman import RUNTIME, podman, podman_binary
+from devstack.processes import Exit, ServerProcess, free_port
 from service import contract
-from service.contract import HEALTH_PATH, Env
+from service.contract import Env
 
 NAME_PREFIX: Final = "cors-safe-stack"
 LABEL: Final = "cors-safe-stack.owner=tests"
 # runc must be given limits at or below the machine's hard limits, or it cannot set them.
 ULIMITS: Final = {"nofile": (4096, resource.RLIMIT_NOFILE), "nproc": (1024, resource.RLIMIT_NPROC)}
 START_TIMEOUT_SECONDS: Final = 30.0
+STOP_TIMEOUT_SECONDS: Final = 30.0
 
 
 def _ulimit_args() -> list[str]:
@@ -76,36 +77,46 @@ def loopback_settings(settings: Mapping[str, str], port: int) -> dict[str, str]:
     return {**settings, Env.HOST: "127.0.0.1", Env.PORT: str(port)}
 
 
-def attached_command(image: str, name: str, settings: Mapping[str, str]) -> list[str]:
-    """`podman run` in the foreground: SIGTERM to it reaches the container (--sig-proxy)."""
-    return [podman_binary(), "--runtime", RUNTIME, "run", "--rm", *run_args(image, name, settings)]
-
-
 def remove(name: str) -> None:
     """Remove a container whatever its state; a no-op when it is already gone."""
     podman("rm", "--force", "--ignore", "--time=0", name, check=False)
 
 
-@dataclass
-class Container:
-    """A detached container running the service; stop() as ECS does, remove() always."""
+class Container(ServerProcess):
+    """The image running as the task does, started on construction; terminate() as ECS stops it."""
 
-    name: str
-    port: int
+    def __init__(
+        self,
+        image: str,
+        settings: Mapping[str, str],
+        *,
+        log: Path,
+        purpose: str = "svc",
+        port: int | None = None,
+        stop_timeout: float = STOP_TIMEOUT_SECONDS,
+    ) -> None:
+        name = unique_name(purpose)
+        port = free_port() if port is None else port
+        run = [podman_binary(), "--runtime", RUNTIME, "run", "--rm"]
+        command = [*run, *run_args(image, name, loopback_settings(settings, port))]
+        super().__init__(
+            name,
+            command,
+            log=log,
+            port=port,
+            stop_timeout=stop_timeout,
+            startup_timeout=START_TIMEOUT_SECONDS,
+        )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def terminate(self, timeout: float | None = None) -> Exit:
+        """SIGTERM through podman, a kill after `timeout`; then the container is gone for sure."""
+        result = super().terminate(timeout)
+        # Left behind only if podman itself had to be killed; `--rm` removed it otherwise.
+        remove(self.name)
+        return result
 
     def inspect(self, field: str) -> str:
         return podman("inspect", "--format", "{{" + field + "}}", self.name).stdout.strip()
-
-    def running(self) -> bool:
-        return self.inspect(".State.Running") == "true"
-
-    def logs(self) -> str:
-        result = podman("logs", self.name, check=False)
-        return result.stdout + result.stderr
 
     def exec(self, *command: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command in the container, as its user unless another is given."""
@@ -128,56 +139,9 @@ class Container:
         status["init_comm"] = Path(f"/proc/{init}/comm").read_text().strip()
         return status
 
-    def stop(self, timeout: int) -> tuple[int, float]:
-        """SIGTERM (the image's STOPSIGNAL), SIGKILL after timeout; (exit code, seconds)."""
-        started = time.monotonic()
-        podman("stop", f"--time={timeout}", self.name, timeout=timeout + 30)
-        elapsed = time.monotonic() - started
-        return int(self.inspect(".State.ExitCode")), elapsed
 
-    def remove(self) -> None:
-        remove(self.name)
-
-
-def start(
-    image: str, settings: Mapping[str, str], purpose: str = "svc", *, wait: bool = True
-) -> Container:
-    """Run the image detached on a free loopback port; with wait, until /healthz answers."""
-    port = free_port()
-    container = Container(name=unique_name(purpose), port=port)
-    try:
-        settings = loopback_settings(settings, port)
-        podman("run", "--detach", *run_args(image, container.name, settings))
-        if wait:
-            wait_until_healthy(container)
-    except BaseException:
-        container.remove()
-        raise
+def start(image: str, settings: Mapping[str, str], *, log: Path, purpose: str = "svc") -> Container:
+    """Run the image on a free loopback port until /healthz answers; ServerError if it does not."""
+    container = Container(image, settings, log=log, purpose=purpose)
+    container.wait_until_ready()
     return container
-
-
-def wait_until_healthy(container: Container, timeout: float = START_TIMEOUT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            response = httpx.get(container.url + HEALTH_PATH, timeout=1.0, trust_env=False)
-            if response.status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if not container.running():
-            raise ContainerError(
-                f"container {container.name} exited with {container.inspect('.State.ExitCode')} "
-                f"before it was healthy: {last_line(container.logs())}"
-            )
-        time.sleep(0.1)
-    raise ContainerError(f"container {container.name} was not healthy within {timeout:.0f}s")
-
-
-@contextmanager
-def running(image: str, settings: Mapping[str, str], purpose: str = "svc") -> Iterator[Container]:
-    container = start(image, settings, purpose)
-    try:
-        yield container
-    finally:
-        container.remove()

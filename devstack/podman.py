@@ -11,10 +11,13 @@ import subprocess
 from typing import IO, Final
 
 from devstack.prereqs import PrerequisiteError
+from devstack.processes import last_line
 
 RUNTIME: Final = "runc"
 PODMAN_TIMEOUT_SECONDS: Final = 120
 INSTALL_HINT: Final = "install them with `scripts/setup.sh --test` (apt: podman runc debootstrap)"
+
+__all__ = ["INSTALL_HINT", "RUNTIME", "ContainerError", "last_line", "podman", "podman_binary"]
 
 
 class ContainerError(RuntimeError):
@@ -28,11 +31,6 @@ def podman_binary() -> str:
     found = shutil.which("podman")
     assert found is not None  # noqa: S101 - checked just above; narrows the type
     return found
-
-
-def last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
 
 
 def podman(

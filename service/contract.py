@@ -45,7 +45,7 @@ class Env:
 
 
 # The one definition of how the container starts the server. The Dockerfile's CMD must equal it
-# (a test reads the Dockerfile), the task definition passes it as the container command, and the
+# (a test compares the built image's Cmd), the task definition passes it as the container command, and the
 # tests start real servers with it. Host, port, trusted proxies and the shutdown timeout come
 # from the environment (see Env) so that this line never changes between environments.
 SERVER_COMMAND: Final[tuple[str, ...]] = (
@@ -263,3 +263,18 @@ def container_environment(
 # children), but it cannot set no-new-privileges; the image therefore carries no setuid files.
 DROPPED_CAPABILITIES: Final[tuple[str, ...]] = ("ALL",)
 INIT_PROCESS: Final = True
+
+# The container's health check, defined once for the image's HEALTHCHECK and the task
+# definition's (ECS ignores the image's): `python -m service.healthcheck` asks HEALTH_PATH on the
+# port uvicorn listens on and exits 0 only on a 200. Exec form, as Docker and ECS both take it.
+HEALTH_CHECK_COMMAND: Final[tuple[str, ...]] = (
+    "CMD",
+    "python",
+    "-m",
+    "service.healthcheck",
+    HEALTH_PATH,
+)
+HEALTH_CHECK_INTERVAL_SECONDS: Final = 15
+HEALTH_CHECK_TIMEOUT_SECONDS: Final = 3
+HEALTH_CHECK_START_PERIOD_SECONDS: Final = 10
+HEALTH_CHECK_RETRIES: Final = 3

@@ -19,16 +19,6 @@ from infra.nag import acknowledge
 from infra.retention import retention
 from service import contract
 
-# The image's HEALTHCHECK, repeated because ECS ignores the Dockerfile's: the task's health
-# gates deployments and the circuit breaker.
-HEALTH_CHECK_COMMAND = (
-    "CMD",
-    "python",
-    "-c",
-    "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + "
-    f"os.environ.get('{contract.Env.PORT}', '{contract.CONTAINER_PORT}') + "
-    f"'{contract.HEALTH_PATH}', timeout=2)",
-)
 LISTENER_PORT = 80
 CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-root if it changes
 ALB_LOG_PREFIX = "alb"
@@ -111,12 +101,14 @@ class ContainerService(Construct):
             port_mappings=[ecs.PortMapping(container_port=contract.CONTAINER_PORT)],
             logging=ecs.LogDriver.aws_logs(stream_prefix="app", log_group=self.log_group),
             stop_timeout=Duration.seconds(settings.stop_timeout_seconds),
+            # The image's HEALTHCHECK, repeated because ECS ignores the image's: the task's
+            # health gates deployments and the circuit breaker.
             health_check=ecs.HealthCheck(
-                command=list(HEALTH_CHECK_COMMAND),
-                interval=Duration.seconds(15),
-                timeout=Duration.seconds(3),
-                retries=3,
-                start_period=Duration.seconds(10),
+                command=list(contract.HEALTH_CHECK_COMMAND),
+                interval=Duration.seconds(contract.HEALTH_CHECK_INTERVAL_SECONDS),
+                timeout=Duration.seconds(contract.HEALTH_CHECK_TIMEOUT_SECONDS),
+                retries=contract.HEALTH_CHECK_RETRIES,
+                start_period=Duration.seconds(contract.HEALTH_CHECK_START_PERIOD_SECONDS),
             ),
         )
         self.container.add_mount_points(

@@ -9,6 +9,7 @@ from 127.0.0.2 (inside it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from devstack.container import Container
 from devstack.image import built_service_image
 from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError
+from devstack.processes import ServerError
 from service import contract
 
 APP_ORIGIN = "https://app.example.com"
@@ -40,36 +42,35 @@ def image() -> str:
     pytest.fail(problem, pytrace=False)
 
 
-def _start(image: str, settings: Mapping[str, str]) -> Container:
+def _start(image: str, settings: Mapping[str, str], log: Path) -> Container:
     try:
-        return container.start(image, settings, "test")
-    except ContainerError as exc:
+        return container.start(image, settings, log=log, purpose="test")
+    except ServerError as exc:
         problem = str(exc)
     pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture(scope="module")
-def service(image: str) -> Iterator[Container]:
+def service(image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     """One container per module with the contract's settings, removed at the module's end."""
-    running = _start(image, SETTINGS)
-    try:
+    with _start(image, SETTINGS, tmp_path_factory.mktemp("container") / "output.log") as running:
         yield running
-    finally:
-        running.remove()
 
 
 @pytest.fixture
-def start_container(image: str) -> Iterator[Callable[[Mapping[str, str]], Container]]:
+def start_container(
+    image: str, tmp_path: Path
+) -> Iterator[Callable[[Mapping[str, str]], Container]]:
     """Start containers for one test (own settings, stopped by the test); removed afterwards."""
     started: list[Container] = []
 
     def _run(settings: Mapping[str, str]) -> Container:
-        started.append(_start(image, settings))
+        started.append(_start(image, settings, tmp_path / f"container-{len(started)}.log"))
         return started[-1]
 
     yield _run
     for running in started:
-        running.remove()
+        running.terminate()
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from devstack.podman import ContainerError
 from devstack.processes import free_port
 
 UNUSED_TAG = "localhost/cors-safe-stack-test:never-built"
+
+
+def test_dockerfile_builds_on_a_slim_python_base() -> None:
+    # The one value the built image cannot show: it is built on the stand-in for this base.
+    assert re.fullmatch(r"python:3\.\d+-slim(-\w+)?", base_image_name())
 
 
 def test_mirror_is_the_first_debian_archive_apt_uses(tmp_path: Path) -> None:

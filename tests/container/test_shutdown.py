@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
@@ -14,29 +12,16 @@ from devstack.container import Container
 from infra.config import AppConfig
 from service.contract import Env
 from tests.container.conftest import SETTINGS
+from tests.support.connections import wait_until_accepted
 
 # ECS sends SIGTERM, then SIGKILL after the task definition's stop timeout.
 STOP_TIMEOUT_SECONDS = AppConfig().tasks.stop_timeout_seconds
 # uvicorn re-raises SIGTERM once it has shut down cleanly; under the init process (not PID 1) it
-# then ends by that signal: 128 + 15. A SIGKILL at the stop timeout would show 137.
+# then ends by that signal: 128 + 15, which `podman run` returns. At the stop timeout podman
+# itself would be killed instead: -9.
 CLEAN_EXIT_CODE = 128 + signal.SIGTERM
-ACCEPT_TIMEOUT_SECONDS = 10.0
 
 StartContainer = Callable[[Mapping[str, str]], Container]
-
-
-def accepted_connections(port: int) -> int:
-    """ESTABLISHED connections to `port` the server has accepted (inode set) and read (rx 0).
-
-    The container shares the host's network, so its sockets are in this /proc/net/tcp.
-    """
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, state, queues, inode = fields[1], fields[3], fields[4], fields[9]
-        if int(local.rsplit(":", 1)[1], 16) == port and state == "01" and inode != "0":
-            count += int(queues.split(":")[1], 16) == 0
-    return count
 
 
 def slow_requests(
@@ -49,10 +34,7 @@ def slow_requests(
             return type(exc).__name__
 
     futures = [pool.submit(call) for _ in range(count)]
-    deadline = time.monotonic() + ACCEPT_TIMEOUT_SECONDS
-    while accepted_connections(running.port) < count:
-        assert time.monotonic() < deadline, f"{count} requests were not accepted in time"
-        time.sleep(0.02)
+    wait_until_accepted(running.port, count)
     assert not any(f.done() for f in futures), "the requests finished before SIGTERM"
     return futures
 
@@ -61,12 +43,12 @@ def test_sigterm_with_requests_in_flight_drops_none(start_container: StartContai
     running = start_container(SETTINGS)
     with ThreadPoolExecutor(4) as pool:
         futures = slow_requests(pool, running, count=4, ms=3000)
-        code, seconds = running.stop(STOP_TIMEOUT_SECONDS)
+        code, seconds = running.terminate(STOP_TIMEOUT_SECONDS)
         statuses = [f.result(timeout=30) for f in futures]
     assert statuses == [200] * 4
-    assert code == CLEAN_EXIT_CODE, running.logs()
+    assert code == CLEAN_EXIT_CODE, running.output()
     assert seconds < STOP_TIMEOUT_SECONDS
-    assert "Application shutdown complete" in running.logs()
+    assert "Application shutdown complete" in running.output()
 
 
 def test_sigterm_ends_at_the_graceful_timeout_well_before_the_stop_timeout(
@@ -77,9 +59,9 @@ def test_sigterm_ends_at_the_graceful_timeout_well_before_the_stop_timeout(
     running = start_container({**SETTINGS, Env.GRACEFUL_SHUTDOWN_SECONDS: "1"})
     with ThreadPoolExecutor(2) as pool:
         futures = slow_requests(pool, running, count=2, ms=8000)
-        code, seconds = running.stop(STOP_TIMEOUT_SECONDS)
+        code, seconds = running.terminate(STOP_TIMEOUT_SECONDS)
         statuses = [f.result(timeout=30) for f in futures]
     assert 200 not in statuses
-    assert code == CLEAN_EXIT_CODE, running.logs()
+    assert code == CLEAN_EXIT_CODE, running.output()
     assert seconds < 5, f"took {seconds:.1f}s with a 1s graceful-shutdown timeout"
-    assert "graceful shutdown exceeded" in running.logs()
+    assert "graceful shutdown exceeded" in running.output()

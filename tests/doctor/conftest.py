@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from cors_doctor import main
-from devstack.processes import free_port, stop, wait_until_healthy
+from devstack import certificate, nginx, prereqs
+from devstack.certificate import Certificate
+from devstack.processes import ServerProcess, free_port, http_ok
 from service.contract import Env
 from tests.doctor.broken_peer import Peer, broken_peer
 from tests.support.servers import ROOT, running_server
@@ -24,7 +26,6 @@ ORIGIN = "https://app.example.com"
 # The doctor's product tests call the demo routes (/api/boom, /api/slow); they are off by default.
 DEMO_ROUTES_ON = {Env.DEMO_ROUTES_ENABLED: "true", Env.DIAGNOSTICS_ENABLED: "true"}
 PRODUCT_SETTINGS = {Env.ALLOW_ORIGINS: ORIGIN, Env.ALLOW_CREDENTIALS: "true", **DEMO_ROUTES_ON}
-STARTUP_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Outcome:
 
 @contextmanager
 def uvicorn_app(
-    app: str, log: Path, tls: tuple[Path, Path] | None = None, extra: tuple[str, ...] = ()
+    app: str, log: Path, tls: Certificate | None = None, extra: tuple[str, ...] = ()
 ) -> Iterator[str]:
     """Serve tests.doctor.apps:<app> with a real uvicorn on a free loopback port."""
     port = free_port()
@@ -69,43 +70,19 @@ def uvicorn_app(
     scheme = "http"
     verify: ssl.SSLContext | bool = True
     if tls is not None:
-        cert, key = tls
-        command += ["--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
-        scheme, verify = "https", ssl.create_default_context(cafile=str(cert))
+        command += ["--ssl-certfile", str(tls.cert), "--ssl-keyfile", str(tls.key)]
+        scheme, verify = "https", ssl.create_default_context(cafile=str(tls.cert))
     base = f"{scheme}://127.0.0.1:{port}"
-    with serving(command, log, f"{base}/healthz", verify):
-        yield base
-
-
-@contextmanager
-def serving(
-    command: list[str], log: Path, health_url: str, verify: ssl.SSLContext | bool
-) -> Iterator[None]:
-    with log.open("wb") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
-        try:
-            wait_until_healthy(health_url, process, STARTUP_SECONDS, verify)
-            yield
-        finally:
-            stop(process, timeout=10)
+    ready = http_ok(f"{base}/healthz", verify)
+    with ServerProcess(app, command, log=log, port=port, scheme=scheme, ready=ready) as server:
+        server.wait_until_ready()
+        yield server.url
 
 
 @pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A throwaway self-signed certificate for 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )  # fmt: skip
-    return cert, key
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A throwaway self-signed certificate for 127.0.0.1 (devstack's, as the local stack's)."""
+    return certificate.self_signed(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")
@@ -117,11 +94,11 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
 
 @pytest.fixture(scope="session")
 def faulty_tls(
-    tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
+    tmp_path_factory: pytest.TempPathFactory, tls_files: Certificate
 ) -> Iterator[Endpoint]:
     log = tmp_path_factory.mktemp("faulty-tls") / "uvicorn.log"
     with uvicorn_app("tests.doctor.apps:failure_modes", log, tls=tls_files) as url:
-        yield Endpoint(url, cacert=str(tls_files[0]))
+        yield Endpoint(url, cacert=str(tls_files.cert))
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +164,6 @@ def run_module(*argv: str, timeout: float = 60) -> Outcome:
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
-NGINX = Path("/usr/sbin/nginx")
 NGINX_SERVER = """
   server {{
     listen 127.0.0.1:{port} ssl;
@@ -211,12 +187,14 @@ class ProxiedPair:
 
 @pytest.fixture(scope="session")
 def tls_proxy(
-    tmp_path_factory: pytest.TempPathFactory, tls_files: tuple[Path, Path]
+    tmp_path_factory: pytest.TempPathFactory, tls_files: Certificate
 ) -> Iterator[ProxiedPair]:
     """nginx terminating TLS in front of two uvicorns, standing in for an ALB that terminates TLS
     and forwards plain HTTP, which uvicorn does not trust by default."""
-    if not NGINX.exists():
-        pytest.fail(f"nginx is not installed at {NGINX}: run ./scripts/test.sh, which installs it")
+    try:
+        prereqs.nginx_binary()
+    except prereqs.PrerequisiteError as exc:
+        pytest.fail(str(exc), pytrace=False)
     folder = tmp_path_factory.mktemp("nginx")
     cert, key = tls_files
     app = "tests.doctor.apps:slash_redirect"
@@ -240,16 +218,14 @@ def tls_proxy(
             f"{kind}_temp_path {folder / kind};"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
-        conf = folder / "nginx.conf"
-        conf.write_text(
-            f"daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
+        config = (
+            f"worker_processes 1;\npid {folder / 'nginx.pid'};\n"
             f"error_log {folder / 'error.log'} warn;\nevents {{ worker_connections 64; }}\n"
             f"http {{\n  access_log off;\n  {temp}\n{servers}}}\n"
         )
-        command = [str(NGINX), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
         urls = {name: f"https://127.0.0.1:{port}" for name, port in ports.items()}
-        verify = ssl.create_default_context(cafile=str(cert))
-        with serving(command, folder / "nginx.out", f"{urls['untrusted']}/healthz", verify):
+        with nginx.launch(folder, config, list(ports.values())) as proxy:
+            proxy.wait_until_ready()
             yield ProxiedPair(
                 untrusted=Endpoint(urls["untrusted"], cacert=str(cert)),
                 trusted=Endpoint(urls["trusted"], cacert=str(cert)),

@@ -1,4 +1,4 @@
-"""The app with FastAPI's slash redirects switched back on: the seeds' broken set-up.
+"""The app with FastAPI's slash redirects switched back on, as the broken set-ups had it.
 
 Only the negative controls start it (`uvicorn tests.e2e.broken_app:create_app --factory ...`,
 otherwise the container's exact flags) to prove the browser tests catch such a redirect.

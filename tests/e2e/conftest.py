@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from devstack import API_GATEWAY, PUBLIC_ALB, Ingress, SiteSpec, Stack, StackConfig
+from devstack import API_GATEWAY, PUBLIC_ALB, Ingress, LocalStack, LocalStackConfig, SiteSpec
 from devstack.image import built_service_image
 from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError, check
@@ -66,12 +66,12 @@ def service_image() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(service_image: str) -> Iterator[Stack]:
+def stack(service_image: str) -> Iterator[LocalStack]:
     """Both chains with production settings; each service runs as the real image, so every
     browser test on this stack goes through it (the other stacks run the command as a process).
     """
-    config = StackConfig(extra_sites=BAD_CONFIG_SITES, container_image=service_image)
-    with Stack(config) as running:
+    config = LocalStackConfig(extra_sites=BAD_CONFIG_SITES, container_image=service_image)
+    with LocalStack(config) as running:
         yield running
 
 
@@ -82,12 +82,14 @@ def ingress(request: pytest.FixtureRequest) -> Ingress:
 
 
 @pytest.fixture
-def site(stack: Stack, ingress: Ingress, open_page: Callable[[str], SitePage]) -> SitePage:
+def site(stack: LocalStack, ingress: Ingress, open_page: Callable[[str], SitePage]) -> SitePage:
     """The demo page on the origin the chain's API allows."""
     return open_page(stack.site_url(f"{ingress}-site"))
 
 
 @pytest.fixture
-def other_site(stack: Stack, ingress: Ingress, open_page: Callable[[str], SitePage]) -> SitePage:
+def other_site(
+    stack: LocalStack, ingress: Ingress, open_page: Callable[[str], SitePage]
+) -> SitePage:
     """The same page on an origin the API does not list."""
     return open_page(stack.site_url(f"{ingress}-other"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from devstack import API_GATEWAY, Ingress, Stack
+from devstack import API_GATEWAY, Ingress, LocalStack
 from tests.e2e.browser import SitePage
 from tests.e2e.checks import (
     check_blocked_by_cors,
@@ -57,25 +57,25 @@ def test_500_is_readable_by_the_page(site: SitePage) -> None:
 
 
 def test_trailing_slash_never_leaves_the_public_https_api(
-    site: SitePage, stack: Stack, ingress: Ingress
+    site: SitePage, stack: LocalStack, ingress: Ingress
 ) -> None:
     check_stays_on_public_api(site.run("slash"), stack.api_url(ingress))
 
 
 def test_simple_get_from_disallowed_origin_is_blocked(
-    other_site: SitePage, stack: Stack, ingress: Ingress
+    other_site: SitePage, stack: LocalStack, ingress: Ingress
 ) -> None:
     check_blocked_by_cors(other_site.run("list"), stack.api_url(ingress))
 
 
 def test_preflighted_post_from_disallowed_origin_is_blocked(
-    other_site: SitePage, stack: Stack, ingress: Ingress
+    other_site: SitePage, stack: LocalStack, ingress: Ingress
 ) -> None:
     check_blocked_by_cors(other_site.run("create"), stack.api_url(ingress), preflight=True)
 
 
 def test_disallowed_origin_gets_no_allow_origin_header_from_the_chain(
-    stack: Stack, ingress: Ingress
+    stack: LocalStack, ingress: Ingress
 ) -> None:
     # The browser hides blocked responses from the page and from Playwright, so ask the chain
     # directly with the same Origin, for a simple request and for a preflight.
@@ -100,7 +100,7 @@ def test_disallowed_origin_gets_no_allow_origin_header_from_the_chain(
 
 
 def test_site_origin_gets_its_own_origin_and_credentials_from_the_chain(
-    stack: Stack, ingress: Ingress
+    stack: LocalStack, ingress: Ingress
 ) -> None:
     # The positive twin of the test above, so that one cannot pass by the chain dropping headers.
     origin = stack.site_origin(f"{ingress}-site")
@@ -112,7 +112,7 @@ def test_site_origin_gets_its_own_origin_and_credentials_from_the_chain(
 
 
 def test_gateway_generated_403_is_readable_by_the_page(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # A path outside the stage never reaches the service: the gateway answers 403 itself, and
     # its DEFAULT_4XX CORS headers let the page read that instead of a bare "Failed to fetch".
@@ -123,7 +123,7 @@ def test_gateway_generated_403_is_readable_by_the_page(
 
 
 def test_gateway_generated_403_stays_hidden_from_a_disallowed_origin(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # The gateway names the site's fixed origin, so any other origin is still refused.
     site = open_page(stack.site_url(f"{API_GATEWAY}-other"))

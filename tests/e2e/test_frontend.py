@@ -7,15 +7,15 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, Stack
-from devstack.stack import LOCAL_API_SOURCES
+from devstack import API_GATEWAY, PUBLIC_ALB, LocalStack
+from devstack.config import LOCAL_API_SOURCES
 from infra import csp
 from tests.e2e.browser import SitePage
 from tests.support.html import meta_policies
 
 
 def test_page_shows_the_api_url_from_config_json(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     site = open_page(stack.site_url(f"{API_GATEWAY}-site"))
     assert site.page.inner_text("#api-url") == stack.api_url(API_GATEWAY)
@@ -23,7 +23,7 @@ def test_page_shows_the_api_url_from_config_json(
 
 
 def test_page_runs_under_the_sites_content_security_policy(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # The page became ready, so app.js ran under the production CSP; and the browser logged
     # nothing (no blocked script, style or connection) while loading it or calling the API.
@@ -36,7 +36,7 @@ def test_page_runs_under_the_sites_content_security_policy(
 
 
 def test_the_sites_content_security_policy_blocks_inline_script(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # The control for the test above: a violation does reach the console it inspects.
     site = open_page(stack.site_url(f"{API_GATEWAY}-site"))
@@ -53,7 +53,7 @@ def test_the_sites_content_security_policy_blocks_inline_script(
 
 
 @pytest.mark.parametrize("path", ["", "index.html", "config.json", "app.js"])
-def test_site_responses_carry_the_csp_and_nosniff(stack: Stack, path: str) -> None:
+def test_site_responses_carry_the_csp_and_nosniff(stack: LocalStack, path: str) -> None:
     with httpx.Client(verify=False) as client:  # noqa: S501 - the stack's self-signed cert
         response = client.get(stack.site_url(f"{API_GATEWAY}-site") + path)
     assert response.status_code == 200
@@ -64,7 +64,7 @@ def test_site_responses_carry_the_csp_and_nosniff(stack: Stack, path: str) -> No
         assert response.headers["cache-control"] == "no-store"
 
 
-def test_missing_config_json_404_carries_the_csp_and_nosniff(stack: Stack) -> None:
+def test_missing_config_json_404_carries_the_csp_and_nosniff(stack: LocalStack) -> None:
     with httpx.Client(verify=False) as client:  # noqa: S501 - the stack's self-signed cert
         response = client.get(stack.site_url("no-config") + "config.json")
     assert response.status_code == 404
@@ -73,14 +73,14 @@ def test_missing_config_json_404_carries_the_csp_and_nosniff(stack: Stack) -> No
 
 
 @pytest.mark.parametrize("path", ["", "index.html"])
-def test_index_html_narrows_connect_src_to_the_sites_own_api(stack: Stack, path: str) -> None:
+def test_index_html_narrows_connect_src_to_the_sites_own_api(stack: LocalStack, path: str) -> None:
     with httpx.Client(verify=False) as client:  # noqa: S501 - the stack's self-signed cert
         response = client.get(stack.site_url(f"{API_GATEWAY}-site") + path)
     assert meta_policies(response.text) == [csp.entry_policy(stack.api_origin(API_GATEWAY))]
 
 
 def test_page_cannot_connect_to_an_api_other_than_its_own(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # The header alone allows every https port on loopback (as CloudFront's allows every API
     # of the Region); the page's own policy must be what refuses the other chain's API.
@@ -99,7 +99,7 @@ def test_page_cannot_connect_to_an_api_other_than_its_own(
 
 
 def test_no_action_of_the_page_violates_its_content_security_policy(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # Every code path of app.js, under both policies: no inline style or script anywhere, so
     # the header needs no 'unsafe-inline'.
@@ -124,7 +124,7 @@ def test_no_action_of_the_page_violates_its_content_security_policy(
     ],
 )
 def test_unusable_config_json_shows_a_visible_error(
-    stack: Stack, open_page: Callable[[str], SitePage], site_name: str, message: str
+    stack: LocalStack, open_page: Callable[[str], SitePage], site_name: str, message: str
 ) -> None:
     site = open_page(stack.site_url(site_name))
     assert message in site.config_error_text()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, Stack, StackConfig
+from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, LocalStack, LocalStackConfig
 from service import contract
 
 
@@ -18,7 +18,7 @@ def client() -> Iterator[httpx.Client]:
 
 
 def test_api_gateway_strips_the_stage_and_sends_the_nlb_host(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     seen = client.get(stack.api_url(API_GATEWAY) + "debug/request").json()
     assert seen["host"] == stack.nlb_host
@@ -28,7 +28,7 @@ def test_api_gateway_strips_the_stage_and_sends_the_nlb_host(
 
 
 def test_internal_alb_overwrites_the_gateways_forwarded_proto_with_http(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     seen = client.get(stack.api_url(API_GATEWAY) + "debug/request").json()
     assert seen["forwarded_headers"]["x-forwarded-proto"] == "http"
@@ -37,7 +37,7 @@ def test_internal_alb_overwrites_the_gateways_forwarded_proto_with_http(
 
 
 def test_public_alb_tells_the_service_the_request_was_https(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     seen = client.get(
         stack.api_url(PUBLIC_ALB) + "debug/request", headers={"X-Forwarded-Proto": "http"}
@@ -47,14 +47,16 @@ def test_public_alb_tells_the_service_the_request_was_https(
     assert seen["forwarded_allow_ips"] == TRUSTED_PROXY_CIDR
 
 
-def test_public_alb_http_listener_redirects_to_https(stack: Stack, client: httpx.Client) -> None:
+def test_public_alb_http_listener_redirects_to_https(
+    stack: LocalStack, client: httpx.Client
+) -> None:
     response = client.get(stack.public_alb_http_url + "api/items?x=1")
     assert response.status_code == 301
     assert response.headers["location"] == stack.api_url(PUBLIC_ALB) + "api/items?x=1"
 
 
 def test_service_ignores_forwarded_headers_from_an_untrusted_peer(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     # Straight to the service from 127.0.0.1, outside the trusted "VPC" address.
     direct = stack.services[PUBLIC_ALB].url + "/debug/request"
@@ -64,7 +66,7 @@ def test_service_ignores_forwarded_headers_from_an_untrusted_peer(
 
 
 def test_api_gateway_answers_unknown_paths_itself_with_the_sites_cors_headers(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     # As production's DEFAULT_4XX gateway response (infra/components/api.py) does.
     gateway_root = stack.api_origin(API_GATEWAY) + "/"
@@ -78,7 +80,7 @@ def test_api_gateway_answers_unknown_paths_itself_with_the_sites_cors_headers(
 
 
 def test_api_gateway_errors_name_the_fixed_site_origin_never_the_callers(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     other = stack.site_origin(f"{API_GATEWAY}-other")
     response = client.get(
@@ -92,15 +94,15 @@ def test_api_gateway_errors_name_the_fixed_site_origin_never_the_callers(
 
 
 @pytest.fixture(scope="module")
-def short_integration_timeout_stack() -> Iterator[Stack]:
+def short_integration_timeout_stack() -> Iterator[LocalStack]:
     # One second instead of 29, so a slow request makes the gateway time out quickly.
-    config = StackConfig(public_alb=None, integration_timeout_seconds=1)
-    with Stack(config) as running:
+    config = LocalStackConfig(public_alb=None, integration_timeout_seconds=1)
+    with LocalStack(config) as running:
         yield running
 
 
 def test_api_gateway_integration_timeout_is_a_504_with_the_sites_cors_headers(
-    short_integration_timeout_stack: Stack, client: httpx.Client
+    short_integration_timeout_stack: LocalStack, client: httpx.Client
 ) -> None:
     stack = short_integration_timeout_stack
     other = stack.site_origin(f"{API_GATEWAY}-other")
@@ -115,7 +117,7 @@ def test_api_gateway_integration_timeout_is_a_504_with_the_sites_cors_headers(
 
 
 def test_a_body_over_the_service_limit_is_the_services_413_with_cors_through_each_chain(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     body = b'{"name": "' + b"x" * (contract.DEFAULT_MAX_BODY_BYTES + 1) + b'"}'
     for ingress in (API_GATEWAY, PUBLIC_ALB):
@@ -131,7 +133,7 @@ def test_a_body_over_the_service_limit_is_the_services_413_with_cors_through_eac
 
 
 def test_api_gateway_refuses_a_body_over_10_mb_itself_with_the_sites_cors_headers(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     response = client.post(
         stack.api_url(API_GATEWAY) + "api/items",
@@ -145,7 +147,7 @@ def test_api_gateway_refuses_a_body_over_10_mb_itself_with_the_sites_cors_header
 
 
 def test_api_gateway_passes_service_responses_through_without_its_own_cors_headers(
-    stack: Stack, client: httpx.Client
+    stack: LocalStack, client: httpx.Client
 ) -> None:
     # The gateway-response headers are only for errors the gateway makes itself: a service
     # response to a disallowed origin must keep having no allow-origin at all.
@@ -155,7 +157,9 @@ def test_api_gateway_passes_service_responses_through_without_its_own_cors_heade
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_docs_under_the_stage_load_the_staged_openapi(stack: Stack, client: httpx.Client) -> None:
+def test_docs_under_the_stage_load_the_staged_openapi(
+    stack: LocalStack, client: httpx.Client
+) -> None:
     docs = client.get(stack.api_url(API_GATEWAY) + "docs")
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text

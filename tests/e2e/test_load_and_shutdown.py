@@ -7,13 +7,13 @@ import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, ServiceSpec, Stack, StackConfig
+from devstack import API_GATEWAY, LocalStack, LocalStackConfig, ServiceSpec
 from devstack.load import FAILING, LoadReport, run_load, run_mixed_load
+from tests.support.connections import wait_until_accepted
 
 LOAD_SECONDS = 5.0
 LOAD_CONCURRENCY = 16
@@ -28,7 +28,7 @@ def _report(capsys: pytest.CaptureFixture[str], line: str) -> None:
 
 
 def test_mixed_load_through_api_gateway_has_no_errors(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # In a thread: Playwright's sync API owns this thread's event loop for the session.
     with ThreadPoolExecutor(1) as pool:
@@ -49,7 +49,7 @@ def test_mixed_load_through_api_gateway_has_no_errors(
 
 
 def test_failing_requests_cost_the_other_users_nothing_through_api_gateway(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Behind an ALB that reuses connections to the target, a crash that costs its connection
     # turns the next request sent on it, often another user's POST, into a 502.
@@ -78,21 +78,21 @@ def test_failing_requests_cost_the_other_users_nothing_through_api_gateway(
     assert failing.missing_cors == 0, failing.summary()
 
 
-def _gateway_stack(graceful_seconds: int) -> Iterator[Stack]:
-    config = StackConfig(
+def _gateway_stack(graceful_seconds: int) -> Iterator[LocalStack]:
+    config = LocalStackConfig(
         api_gateway=ServiceSpec(graceful_shutdown_seconds=graceful_seconds), public_alb=None
     )
-    with Stack(config) as running:
+    with LocalStack(config) as running:
         yield running
 
 
 @pytest.fixture
-def drain_stack() -> Iterator[Stack]:
+def drain_stack() -> Iterator[LocalStack]:
     yield from _gateway_stack(graceful_seconds=5)
 
 
 @pytest.fixture
-def short_timeout_stack() -> Iterator[Stack]:
+def short_timeout_stack() -> Iterator[LocalStack]:
     yield from _gateway_stack(graceful_seconds=1)
 
 
@@ -106,49 +106,8 @@ def _timed_get(url: str) -> tuple[int | str, float]:
     return status, time.monotonic() - started
 
 
-PROC_NET_TCP = Path("/proc/net/tcp")
-ESTABLISHED = "01"
-# Bounded wait for the slow requests to reach the service (they take milliseconds when idle).
-ACCEPT_TIMEOUT_S = 10.0
-# Without /proc/net/tcp (not Linux): a generous fixed wait instead.
-FALLBACK_WAIT_S = 1.5
-
-
-def _accepted_connections(port: int) -> int:
-    """Connections to 127.0.0.1:`port` the service has accept()ed and read its request from.
-
-    /proc/net/tcp lists each socket as hex "address:port", state, "tx_queue:rx_queue", ...,
-    inode. A connection still in the listen backlog is ESTABLISHED but has no file yet
-    (inode 0); rx_queue 0 means the request bytes were read.
-    """
-    count = 0
-    for line in PROC_NET_TCP.read_text().splitlines()[1:]:
-        fields = line.split()
-        local, state, queues, inode = fields[1], fields[3], fields[4], fields[9]
-        if (
-            int(local.rsplit(":", 1)[1], 16) == port
-            and state == ESTABLISHED
-            and inode != "0"
-            and int(queues.split(":")[1], 16) == 0
-        ):
-            count += 1
-    return count
-
-
-def _wait_until_accepted(port: int, count: int) -> None:
-    if not PROC_NET_TCP.exists():
-        time.sleep(FALLBACK_WAIT_S)
-        return
-    deadline = time.monotonic() + ACCEPT_TIMEOUT_S
-    while _accepted_connections(port) < count:
-        assert time.monotonic() < deadline, (
-            f"{count} requests did not reach the service on port {port} within {ACCEPT_TIMEOUT_S}s"
-        )
-        time.sleep(0.02)
-
-
 def _sigterm_during_slow_requests(
-    stack: Stack, *, count: int, ms: int
+    stack: LocalStack, *, count: int, ms: int
 ) -> tuple[list[tuple[int | str, float]], int, float]:
     """Start `count` slow requests, SIGTERM the service while they run; return what happened."""
     url = f"{stack.api_url(API_GATEWAY)}api/slow?ms={ms}"
@@ -159,15 +118,16 @@ def _sigterm_during_slow_requests(
         ]
         # Each in-flight request holds its own connection from the "ALB" (the stack is fresh,
         # so no idle keep-alive connection is counted).
-        _wait_until_accepted(service.port, count)
+        wait_until_accepted(service.port, count)
         assert not any(f.done() for f in futures), "requests finished before SIGTERM"
-        code, exit_seconds = service.terminate(timeout=service.graceful_shutdown_seconds + 10)
+        # A kill at the stop timeout (the graceful shutdown + 5 s) would show as -9.
+        code, exit_seconds = service.terminate()
         results = [f.result(timeout=20) for f in futures]
     return results, code, exit_seconds
 
 
 def test_sigterm_drains_in_flight_requests_and_exits_within_the_timeout(
-    drain_stack: Stack, capsys: pytest.CaptureFixture[str]
+    drain_stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     results, code, exit_seconds = _sigterm_during_slow_requests(drain_stack, count=6, ms=3000)
     durations = ", ".join(f"{seconds:.2f}s" for _, seconds in results)
@@ -187,7 +147,7 @@ def test_sigterm_drains_in_flight_requests_and_exits_within_the_timeout(
 
 
 def test_sigterm_stops_waiting_for_requests_at_the_shutdown_timeout(
-    short_timeout_stack: Stack, capsys: pytest.CaptureFixture[str]
+    short_timeout_stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The control for the test above: requests outlasting the timeout are cut, so that test
     # would notice drops, and the timeout really bounds how long a deploy waits.

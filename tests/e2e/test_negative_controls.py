@@ -1,4 +1,4 @@
-"""Negative controls: the browser checks fail against the seeds' broken set-ups.
+"""Negative controls: the browser checks fail against the broken set-ups users really shipped.
 
 Without these, a check that can never fail would look like a passing one.
 """
@@ -11,7 +11,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, ServiceSpec, Stack, StackConfig
+from devstack import API_GATEWAY, PUBLIC_ALB, LocalStack, LocalStackConfig, ServiceSpec
 from tests.e2e.browser import SitePage
 from tests.e2e.checks import (
     NO_ALLOW_ORIGIN,
@@ -24,30 +24,32 @@ BROKEN_APP = "tests.e2e.broken_app:create_app"
 
 
 @pytest.fixture(scope="module")
-def broken_stack() -> Iterator[Stack]:
-    config = StackConfig(
-        # (b) seed 001 topology with slash redirects on; the service trusts the ALB correctly.
+def broken_stack() -> Iterator[LocalStack]:
+    config = LocalStackConfig(
+        # API Gateway's proxy integration with slash redirects on: even with the ALB trusted,
+        # the redirect points at the internal NLB host.
         api_gateway=ServiceSpec(app=BROKEN_APP),
-        # (a) seed 000: slash redirects on and FORWARDED_ALLOW_IPS unset (trusts 127.0.0.1 only).
+        # An ALB that terminates TLS and forwards plain HTTP, which uvicorn does not trust by
+        # default (FORWARDED_ALLOW_IPS unset: 127.0.0.1 only), with slash redirects on.
         public_alb=ServiceSpec(app=BROKEN_APP, forwarded_allow_ips=None),
     )
-    with Stack(config) as running:
+    with LocalStack(config) as running:
         yield running
 
 
-def test_seed_000_setup_fails_the_trailing_slash_check_behind_public_alb(
-    broken_stack: Stack, open_page: Callable[[str], SitePage]
+def test_slash_redirect_behind_an_untrusted_public_alb_fails_the_trailing_slash_check(
+    broken_stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     site = open_page(broken_stack.site_url(f"{PUBLIC_ALB}-site"))
     outcome = site.run("slash")
     with pytest.raises(AssertionError, match="the browser left"):
         check_stays_on_public_api(outcome, broken_stack.api_url(PUBLIC_ALB))
-    # What went wrong, as in the seed: the redirect pointed the browser at plain http.
+    # What went wrong for those users: the redirect pointed the browser at plain http.
     assert any(url.startswith("http://127.0.0.1:") for url in outcome.requests), outcome.describe()
 
 
 def test_slash_redirect_behind_api_gateway_fails_the_trailing_slash_check(
-    broken_stack: Stack, open_page: Callable[[str], SitePage]
+    broken_stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     site = open_page(broken_stack.site_url(f"{API_GATEWAY}-site"))
     outcome = site.run("slash")
@@ -58,7 +60,7 @@ def test_slash_redirect_behind_api_gateway_fails_the_trailing_slash_check(
     assert expected in outcome.requests, outcome.describe()
 
 
-def test_default_trust_ignores_the_public_albs_forwarded_proto(broken_stack: Stack) -> None:
+def test_default_trust_ignores_the_public_albs_forwarded_proto(broken_stack: LocalStack) -> None:
     # The "VPC" address 127.0.0.2 is outside uvicorn's default (127.0.0.1), as a real ALB's is.
     with httpx.Client(verify=False) as client:  # noqa: S501 - self-signed, loopback
         seen = client.get(broken_stack.api_url(PUBLIC_ALB) + "debug/request").json()
@@ -68,7 +70,7 @@ def test_default_trust_ignores_the_public_albs_forwarded_proto(broken_stack: Sta
 
 
 def test_cors_block_check_fails_for_the_allowed_origin(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     outcome = open_page(stack.site_url(f"{API_GATEWAY}-site")).run("list")
     # It fails at its first assertion because the page read the response (HTTP 200) ...
@@ -81,7 +83,7 @@ def test_cors_block_check_fails_for_the_allowed_origin(
 
 
 def test_cors_block_check_fails_without_each_piece_of_evidence(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     # A real block, then the same record with one piece of evidence taken away at a time.
     blocked = open_page(stack.site_url(f"{API_GATEWAY}-other")).run("list")
@@ -108,7 +110,7 @@ def test_cors_block_check_fails_without_each_piece_of_evidence(
 
 
 def test_readable_check_fails_for_the_disallowed_origin(
-    stack: Stack, open_page: Callable[[str], SitePage]
+    stack: LocalStack, open_page: Callable[[str], SitePage]
 ) -> None:
     outcome = open_page(stack.site_url(f"{API_GATEWAY}-other")).run("missing")
     with pytest.raises(AssertionError, match="fetch failed"):

@@ -69,7 +69,7 @@ def test_diagnostics_without_forwarded_headers_cannot_judge_trust(trusting: http
 def test_trailing_slash_path_is_not_redirected_behind_a_proxy(
     trusting: httpx.Client, path: str
 ) -> None:
-    # The seed-000 failure: a slash redirect built from the internal Host and scheme.
+    # What users behind an ALB or API Gateway saw: a slash redirect to the internal Host and scheme.
     headers = {**SPOOFED, "Host": "internal-nlb.example.internal", "Origin": APP_ORIGIN}
     response = trusting.get(path, headers=headers)
     assert response.status_code == 404

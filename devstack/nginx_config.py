@@ -1,0 +1,121 @@
+"""The local stack's nginx.conf: one nginx plays every hop of both chains and serves the sites.
+
+Each part comes from a template in devstack/ (the generated file documents the hops); the sites
+get the frontend with a generated config.json and the production Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from devstack.config import API_GATEWAY, LOCAL_API_SOURCES, PUBLIC_ALB, SiteSpec
+from devstack.nginx import render
+from infra import csp  # standard library only, like service.contract
+
+if TYPE_CHECKING:
+    from devstack.stack import LocalStack
+
+FRONTEND: Final = Path(__file__).resolve().parents[1] / "frontend"
+
+
+def stack_config(stack: LocalStack, directory: Path) -> str:
+    """nginx.conf for `stack`, writing each site's files under `directory`."""
+    # Only a root master can switch users; its workers would otherwise become "nobody" and
+    # could not read this private temp directory.
+    user = "user root;" if os.geteuid() == 0 else ""
+    return render(
+        "nginx.conf.template",
+        {
+            "user_directive": user,
+            "dir": directory,
+            "stage": stack.config.stage,
+            "cert": stack.certificate.cert,
+            "key": stack.certificate.key,
+            "chains": "".join(_chains(stack)),
+            "sites": "".join(_site(stack, site, directory) for site in stack.config.sites()),
+        },
+    )
+
+
+def _chains(stack: LocalStack) -> list[str]:
+    chains: list[str] = []
+    services = stack.config.services()
+    if API_GATEWAY in services:
+        chains.append(
+            render(
+                "api_gateway.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{API_GATEWAY}"],
+                    "alb_port": stack.ports["internal_alb"],
+                    "gateway_port": stack.ports["gateway"],
+                    "stage": stack.config.stage,
+                    "nlb_host": stack.nlb_host,
+                    "site_origin": stack.gateway_site_origin,
+                    "integration_timeout": f"{stack.config.integration_timeout_seconds}s",
+                },
+            )
+        )
+    if PUBLIC_ALB in services:
+        chains.append(
+            render(
+                "public_alb.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{PUBLIC_ALB}"],
+                    "https_port": stack.ports["public_alb_https"],
+                    "http_port": stack.ports["public_alb_http"],
+                },
+            )
+        )
+    return chains
+
+
+def _site_config(stack: LocalStack, site: SiteSpec) -> str:
+    if site.raw_config is not None:
+        return site.raw_config
+    # Exactly what the CDK app's deployment writes next to index.html.
+    return json.dumps({"apiUrl": stack.api_url(site.ingress)})
+
+
+def _site(stack: LocalStack, site: SiteSpec, directory: Path) -> str:
+    content = _site_config(stack, site)
+    site_dir = directory / "sites" / site.name
+    site_dir.mkdir(parents=True, exist_ok=True)
+    if content:
+        (site_dir / "config.json").write_text(content)
+        location = (
+            f"            alias {site_dir / 'config.json'};\n"
+            "            default_type application/json;\n"
+            # The API URL changes per deployment; never let a stale one be cached.
+            '            add_header Cache-Control "no-store" always;'
+        )
+    else:
+        location = "            return 404;"
+    headers = site_dir / "headers.conf"
+    headers.write_text(
+        render(
+            "site_headers.conf.template",
+            {"name": site.name, "csp": csp.header_policy(LOCAL_API_SOURCES)},
+        )
+    )
+    entry = site_dir / "index.html"
+    entry.write_text(
+        csp.render_entry(
+            (FRONTEND / "index.html").read_text(encoding="utf-8"),
+            stack.api_origin(site.ingress),
+        ),
+        encoding="utf-8",
+    )
+    return render(
+        "site.conf.template",
+        {
+            "name": site.name,
+            "port": stack.ports[f"site:{site.name}"],
+            "frontend": FRONTEND,
+            "headers": headers,
+            "entry": entry,
+            "config_location": location,
+        },
+    )
