@@ -45,9 +45,10 @@ class Env:
 
 
 # The one definition of how the container starts the server. The Dockerfile's CMD must equal it
-# (a test compares the built image's Cmd), the task definition passes it as the container command, and the
-# tests start real servers with it. Host, port, trusted proxies and the shutdown timeout come
-# from the environment (see Env) so that this line never changes between environments.
+# (a test compares the built image's Cmd), the task definition passes it as the container
+# command, and the tests start real servers with it. Host, port, trusted proxies and the
+# shutdown timeout come from the environment (see Env) so that this line never changes between
+# environments.
 SERVER_COMMAND: Final[tuple[str, ...]] = (
     "uvicorn",
     "service.app:create_app",
