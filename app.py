@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import aws_cdk as cdk
@@ -12,10 +13,19 @@ from infra.config import AppConfig, ConfigError
 from infra.stacks import build
 
 
+def deploy_region() -> str | None:
+    """The Region the environment-agnostic stacks deploy to, if known at synth.
+
+    The CDK CLI deploys them to its own Region and hands the app that Region as
+    CDK_DEFAULT_REGION; AWS_REGION is the fallback when app.py runs on its own.
+    """
+    return os.environ.get("CDK_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
+
+
 def main() -> int:
     app = cdk.App()
     try:
-        config = AppConfig.from_context(app.node.get_all_context())
+        config = AppConfig.from_context(app.node.get_all_context(), region=deploy_region())
     except ConfigError as exc:
         # One line naming key and value; a traceback through jsii would bury it.
         print(f"error: {exc}", file=sys.stderr)

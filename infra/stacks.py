@@ -18,6 +18,7 @@ from infra.components.container_service import LISTENER_PORT, ContainerService
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.network import Network
+from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,19 @@ class NetworkStack(Stack):
 class EdgeStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="SPA bucket and CloudFront (OAC)")
-        self.edge = FrontendEdge(self, "Frontend", settings=config.site, logs=config.logs)
+        # The site's pages are same-origin: its firewall's blocks need no CORS headers.
+        self.firewall = (
+            WebAcl(self, "Firewall", settings=config.waf, acl_scope=AclScope.CLOUDFRONT)
+            if config.waf.cloudfront
+            else None
+        )
+        self.edge = FrontendEdge(
+            self,
+            "Frontend",
+            settings=config.site,
+            logs=config.logs,
+            web_acl_arn=self.firewall.arn if self.firewall else None,
+        )
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
 
 
@@ -73,6 +86,21 @@ class BackendStack(Stack):
             alb_port=LISTENER_PORT,
             site_origin=edge.site_origin,
             allow_credentials=config.cors.allow_credentials,
+            waf_attached=config.waf.enabled,
+        )
+        self.firewall = (
+            WebAcl(
+                self,
+                "Firewall",
+                settings=config.waf,
+                acl_scope=AclScope.REGIONAL,
+                # A public ALB joins this mapping when that ingress exists.
+                protected={"ApiStage": self.api.stage.stage_arn},
+                cors_origin=edge.site_origin,
+                allow_credentials=config.cors.allow_credentials,
+            )
+            if config.waf.enabled
+            else None
         )
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
 

@@ -27,6 +27,8 @@ class Api(Construct):
         alb_port: that listener's port.
         site_origin: the site's origin, the only one the gateway's own errors allow.
         allow_credentials: whether those errors allow credentials, as the service does.
+        waf_attached: whether a WAF web ACL protects the stage (see infra/components/waf.py);
+            only without one is cdk-nag's APIG3 finding acknowledged. Default False.
 
     Attributes:
         rest_api: the REST API; stage: its deployment stage.
@@ -52,6 +54,7 @@ class Api(Construct):
         alb_port: int,
         site_origin: str,
         allow_credentials: bool,
+        waf_attached: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
@@ -158,7 +161,7 @@ class Api(Construct):
         )
         # Without the trailing slash RestApi.url has: the service joins paths onto it.
         self.url = Fn.join("", [self.origin, f"/{settings.stage_name}"])
-        self._suppress()
+        self._suppress(waf_attached=waf_attached)
 
     def _integration(self, uri: str, *, proxy: bool) -> apigw.Integration:
         return apigw.Integration(
@@ -192,7 +195,7 @@ class Api(Construct):
         ):
             self.rest_api.add_gateway_response(name, type=response_type, response_headers=headers)
 
-    def _suppress(self) -> None:
+    def _suppress(self, *, waf_attached: bool) -> None:
         api = self.rest_api
         acknowledge(
             api,
@@ -200,12 +203,13 @@ class Api(Construct):
             "A transparent proxy: the FastAPI service validates every request body and "
             "parameter against its own models.",
         )
-        acknowledge(
-            api.deployment_stage,
-            "AwsSolutions-APIG3",
-            "WAF is a cost and threat-model decision left to the operator (README); stage "
-            "throttling limits abuse meanwhile.",
-        )
+        if not waf_attached:
+            acknowledge(
+                api.deployment_stage,
+                "AwsSolutions-APIG3",
+                "WAF is a cost and threat-model decision left to the operator (app:waf, "
+                "README); stage throttling limits abuse meanwhile.",
+            )
         for method in api.methods:
             acknowledge(
                 method,

@@ -24,6 +24,8 @@ class FrontendEdge(Construct):
     Args:
         settings: the site's custom domain and certificate, if any (see SiteSettings).
         logs: how long the access logs (S3 and CloudFront) are kept.
+        web_acl_arn: the ARN of a CLOUDFRONT-scope WAF web ACL (us-east-1) for the
+            distribution. Default None: no web ACL, and cdk-nag's CFR2 finding is acknowledged.
 
     Attributes:
         bucket: the private site bucket (CloudFront reads it through OAC).
@@ -42,6 +44,7 @@ class FrontendEdge(Construct):
         *,
         settings: SiteSettings,
         logs: LogSettings,
+        web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = LogBucket(
@@ -135,6 +138,7 @@ class FrontendEdge(Construct):
             enable_logging=True,
             log_bucket=self.access_logs.bucket,
             log_file_prefix="cloudfront/",
+            web_acl_id=web_acl_arn,
         )
         # The origin browsers send from this site, without a path (CORS compares it exactly).
         self.cloudfront_origin = f"https://{self.distribution.distribution_domain_name}"
@@ -150,12 +154,14 @@ class FrontendEdge(Construct):
             "AwsSolutions-CFR1",
             "The site is public worldwide by design; no geo restriction applies.",
         )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR2",
-            "Static files only, no dynamic origin behind this distribution; WAF belongs in "
-            "front of the API if anywhere (cost decision, see README).",
-        )
+        if web_acl_arn is None:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR2",
+                "Static files only, no dynamic origin behind this distribution; a web ACL costs "
+                "money every month, so it is the operator's choice (app:cloudFrontWaf=true in "
+                "us-east-1, see README).",
+            )
         if certificate is None:
             acknowledge(
                 self.distribution,

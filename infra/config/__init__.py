@@ -14,6 +14,7 @@ from infra.config.network import NetworkSettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
+from infra.config.waf import WafSettings
 
 __all__ = [
     "PREFIX",
@@ -26,4 +27,5 @@ __all__ = [
     "ServiceSettings",
     "SiteSettings",
     "TaskSettings",
+    "WafSettings",
 ]

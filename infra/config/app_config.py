@@ -18,6 +18,7 @@ from infra.config.network import NetworkSettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
+from infra.config.waf import RATE_WINDOW_SECONDS, WafSettings
 from service import contract
 
 
@@ -37,6 +38,7 @@ class AppConfig:
     api: ApiSettings = field(default_factory=ApiSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    waf: WafSettings = field(default_factory=WafSettings)
 
     def __post_init__(self) -> None:
         # Relations between groups; each group has checked its own fields already.
@@ -57,10 +59,22 @@ class AppConfig:
                 f"must be 1..{reachable} (throttleRateLimit x 60 / minCapacity): a higher "
                 "target is never reached, the gateway throttles first",
             )
+        # One address can never send more than the whole stage lets through.
+        stage_capacity = self.api.throttle_rate_limit * RATE_WINDOW_SECONDS
+        if self.waf.enabled and self.waf.rate_limit > stage_capacity:
+            raise self.waf.invalid(
+                "rate_limit",
+                f"must be at most {stage_capacity} with waf=true (throttleRateLimit x "
+                f"{RATE_WINDOW_SECONDS}): a higher per-address limit is never reached, the "
+                "stage throttles first",
+            )
 
     @classmethod
-    def from_context(cls, context: Mapping[str, Any]) -> AppConfig:
+    def from_context(cls, context: Mapping[str, Any], *, region: str | None = None) -> AppConfig:
         """Build the config from the app's whole context mapping; raise ConfigError if bad.
+
+        `region` is the Region the app deploys to, if known at synth (app.py reads it from the
+        environment); only settings that depend on the Region (`cloudFrontWaf`) consult it.
 
         Keys outside our prefix belong to CDK and are ignored, unless one is ours but for the
         prefix or its case (a newcomer's `-c extraOrigins=...` would otherwise be dropped).
@@ -80,7 +94,9 @@ class AppConfig:
             group, entry = found
             chosen[group][entry.name] = entry.parse(key, raw)
         built: dict[str, Any] = {name: kind(**chosen[name]) for name, kind in groups().items()}
-        return cls(**built)
+        config = cls(**built)
+        config.waf.require_region(region)
+        return config
 
     def container_environment(
         self, *, allow_origins: Iterable[str], trusted_networks: str
