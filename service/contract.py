@@ -263,3 +263,9 @@ def container_environment(
 # children), but it cannot set no-new-privileges; the image therefore carries no setuid files.
 DROPPED_CAPABILITIES: Final[tuple[str, ...]] = ("ALL",)
 INIT_PROCESS: Final = True
+
+# The header through which API Gateway hands the service its own request id
+# (`$context.requestId`, also the `requestId` of the gateway's access log), so one request can be
+# followed from the gateway's log into the service's. The gateway's integration maps it onto
+# every request it forwards, in place of a header of that name a client may have sent.
+GATEWAY_REQUEST_ID_HEADER: Final = "X-Gateway-Request-Id"
