@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from infra import limits
+from infra.config.alarms import AlarmSettings
 from infra.config.api import ApiSettings
 from infra.config.cors import CorsSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
@@ -37,6 +38,7 @@ class AppConfig:
     api: ApiSettings = field(default_factory=ApiSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
 
     def __post_init__(self) -> None:
         # Relations between groups; each group has checked its own fields already.
@@ -56,6 +58,13 @@ class AppConfig:
                 "requests_per_target",
                 f"must be 1..{reachable} (throttleRateLimit x 60 / minCapacity): a higher "
                 "target is never reached, the gateway throttles first",
+            )
+        # Autoscaling holds the CPU at its target; an alarm at or below it would always fire.
+        if self.alarms.cpu_percent <= tasks.cpu_target_percent:
+            raise self.alarms.invalid(
+                "cpu_percent",
+                f"must be above cpuTargetPercent={tasks.cpu_target_percent}, the utilisation "
+                "autoscaling keeps the tasks at",
             )
 
     @classmethod
