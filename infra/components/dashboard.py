@@ -182,8 +182,8 @@ class RequestPathDashboard(Construct):
 
 
 def _widget(layout: cw.Column | cw.Row) -> cw.IWidget:
-    # Row and Column are widgets; the jsii stubs lack IWidget's `warnings_v2`, so mypy
-    # cannot see it.
+    # Row and Column are widgets; their jsii stubs lack IWidget's `warnings` properties, so
+    # mypy cannot see it.
     return cast(cw.IWidget, layout)
 
 
