@@ -13,8 +13,11 @@ from pathlib import Path
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from infra.components.alarm_topic import AlarmTopic
+from infra.components.alarms import Alarms
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.dashboard import RequestPathDashboard
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.network import Network
@@ -61,7 +64,11 @@ class BackendStack(Stack):
         network: Network,
         edge: FrontendEdge,
     ) -> None:
-        super().__init__(scope, construct_id, description="Fargate service, ALB, NLB, REST API")
+        super().__init__(
+            scope, construct_id, description="Fargate service, ALB, NLB, REST API, alarms"
+        )
+        # First: the service's deployment alarms notify it.
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
         # "Service" stays its id: CloudFormation's logical ids derive from it.
         self.container_service = ContainerService(
             self,
@@ -74,6 +81,8 @@ class BackendStack(Stack):
             environment=config.container_environment(
                 allow_origins=edge.browser_origins, trusted_networks=network.cidr
             ),
+            alarms=config.alarms,
+            alarm_topic=self.alarm_topic.topic,
         )
         self.api = Api(
             self,
@@ -103,6 +112,28 @@ class BackendStack(Stack):
             else None
         )
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
+        service = self.container_service
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            settings=config.alarms,
+            topic=self.alarm_topic.topic,
+            stage=self.api.stage,
+            ecs_service=service.ecs_service,
+            distribution=edge.distribution,
+        )
+        self.dashboard = RequestPathDashboard(
+            self,
+            "Dashboard",
+            distribution=edge.distribution,
+            stage=self.api.stage,
+            nlb=self.api.load_balancer,
+            nlb_target_group=self.api.target_group,
+            alb=service.load_balancer,
+            alb_target_group=service.target_group,
+            ecs_service=service.ecs_service,
+            alarms=[*service.deployment_alarms.alarms, *self.alarms.alarms],
+        )
 
 
 class SiteStack(Stack):

@@ -279,3 +279,8 @@ HEALTH_CHECK_INTERVAL_SECONDS: Final = 15
 HEALTH_CHECK_TIMEOUT_SECONDS: Final = 3
 HEALTH_CHECK_START_PERIOD_SECONDS: Final = 10
 HEALTH_CHECK_RETRIES: Final = 3
+# The header through which API Gateway hands the service its own request id
+# (`$context.requestId`, also the `requestId` of the gateway's access log), so one request can be
+# followed from the gateway's log into the service's. The gateway's integration maps it onto
+# every request it forwards, in place of a header of that name a client may have sent.
+GATEWAY_REQUEST_ID_HEADER: Final = "X-Gateway-Request-Id"

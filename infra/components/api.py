@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, Fn, RemovalPolicy, aws_logs
+import json
+from typing import Final
+
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack, aws_logs
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -13,6 +16,31 @@ from infra.retention import retention
 from service import contract
 
 NLB_PORT = 80
+_FIELD = apigw.AccessLogField
+# One JSON object per request. Every value is a quoted $context variable whose text cannot hold
+# a quote (ids, numbers, enums, an IP, a resource template), so each line stays valid JSON
+# whatever the client sends; API Gateway writes "-" for a value a request does not have.
+ACCESS_LOG_FIELDS: Final[dict[str, str]] = {
+    "requestId": _FIELD.context_request_id(),
+    "extendedRequestId": _FIELD.context_extended_request_id(),
+    "xrayTraceId": _FIELD.context_xray_trace_id(),
+    "ip": _FIELD.context_identity_source_ip(),
+    "requestTime": _FIELD.context_request_time(),
+    "requestTimeEpoch": _FIELD.context_request_time_epoch(),
+    "httpMethod": _FIELD.context_http_method(),
+    "resourcePath": _FIELD.context_resource_path(),
+    "protocol": _FIELD.context_protocol(),
+    "status": _FIELD.context_status(),
+    "responseLength": _FIELD.context_response_length(),
+    "responseLatency": _FIELD.context_response_latency(),
+    "integrationStatus": _FIELD.context_integration_status(),
+    "integrationLatency": _FIELD.context_integration_latency(),
+    "errorType": _FIELD.context_error_response_type(),
+}
+# The gateway's request id, handed to the service on every request (the service logs it).
+GATEWAY_REQUEST_ID_MAPPING: Final = {
+    f"integration.request.header.{contract.GATEWAY_REQUEST_ID_HEADER}": "context.requestId"
+}
 
 
 class Api(Construct):
@@ -35,7 +63,8 @@ class Api(Construct):
         load_balancer: the internal NLB; security_group: its group.
         target_group: the NLB's ALB-type target group; listener: its TCP listener.
         vpc_link: the VPC link to the NLB.
-        access_log_group: the stage's access logs.
+        access_log_group: the stage's access logs, one JSON object per request
+            (ACCESS_LOG_FIELDS).
         proxy_resource: the ``{proxy+}`` resource.
         origin: ``https://<api id>.execute-api.<region>.<suffix>``, a deploy-time value.
         url: the stage's URL, without a trailing slash.
@@ -115,6 +144,9 @@ class Api(Construct):
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
+            # API Gateway's metrics are keyed by this name: one per stack, so environments
+            # sharing an account never mix their figures (the default is the construct id).
+            rest_api_name=f"{Stack.of(self).stack_name}-{construct_id}",
             description="Proxy to the service; CORS is answered by the service itself",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # Logging requires the account-level CloudWatch role (one per account and region).
@@ -125,19 +157,12 @@ class Api(Construct):
                 throttling_rate_limit=settings.throttle_rate_limit,
                 throttling_burst_limit=settings.throttle_burst_limit,
                 metrics_enabled=True,
+                tracing_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
+                access_log_format=apigw.AccessLogFormat.custom(
+                    json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":"))
                 ),
             ),
         )
@@ -171,11 +196,14 @@ class Api(Construct):
             options=apigw.IntegrationOptions(
                 connection_type=apigw.ConnectionType.VPC_LINK,
                 vpc_link=self.vpc_link,
-                request_parameters=(
-                    {"integration.request.path.proxy": "method.request.path.proxy"}
-                    if proxy
-                    else None
-                ),
+                request_parameters={
+                    **GATEWAY_REQUEST_ID_MAPPING,
+                    **(
+                        {"integration.request.path.proxy": "method.request.path.proxy"}
+                        if proxy
+                        else {}
+                    ),
+                },
             ),
         )
 

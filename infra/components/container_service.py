@@ -9,11 +9,13 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk.region_info import FactName
 from constructs import Construct
 
+from infra.components.alarms import DeploymentAlarms
 from infra.components.log_bucket import LogBucket
-from infra.config import LogSettings, TaskSettings
+from infra.config import AlarmSettings, LogSettings, TaskSettings
 from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
@@ -34,6 +36,8 @@ class ContainerService(Construct):
         vpc_cidr: its address range, the only source the ALB admits.
         image_directory: the Docker build context of the service's image (built at deploy).
         environment: the container's complete environment (the contract's names).
+        alarms: the deployment alarms' threshold (see AlarmSettings).
+        alarm_topic: the topic the deployment alarms notify.
 
     Attributes:
         cluster, task_definition, container: the ECS cluster, task definition and container.
@@ -42,6 +46,8 @@ class ContainerService(Construct):
             LISTENER_PORT and the tasks' target group.
         alb_security_group, task_security_group: their security groups.
         log_group: the app's logs; access_logs: the ALB's access-log bucket.
+        deployment_alarms: the target group's alarms that roll a deployment back (besides
+            the circuit breaker, which only sees tasks that fail to start or stay unhealthy).
     """
 
     def __init__(
@@ -55,6 +61,8 @@ class ContainerService(Construct):
         vpc_cidr: str,
         image_directory: Path,
         environment: Mapping[str, str],
+        alarms: AlarmSettings,
+        alarm_topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
@@ -204,6 +212,19 @@ class ContainerService(Construct):
             ),
         )
         # add_targets wires ALB -> task security groups; the task group gets no other ingress.
+        # The alarms watch the target group, which exists only now; named here, they are part
+        # of the service's deployment configuration before anything deploys.
+        self.deployment_alarms = DeploymentAlarms(
+            self,
+            "DeploymentAlarms",
+            settings=alarms,
+            target_group=self.target_group,
+            topic=alarm_topic,
+        )
+        self.ecs_service.enable_deployment_alarms(
+            [alarm.alarm_name for alarm in self.deployment_alarms.alarms],
+            behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+        )
         scaling = self.ecs_service.auto_scale_task_count(
             min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
         )

@@ -5,6 +5,7 @@ either returns a frozen, typed object or raises `ConfigError` naming the key, th
 reason in one line. Constructs receive their group; stacks and constructs never read context.
 """
 
+from infra.config.alarms import AlarmSettings
 from infra.config.api import ApiSettings
 from infra.config.app_config import AppConfig
 from infra.config.cors import CorsSettings
@@ -18,6 +19,7 @@ from infra.config.waf import WafSettings
 
 __all__ = [
     "PREFIX",
+    "AlarmSettings",
     "ApiSettings",
     "AppConfig",
     "ConfigError",

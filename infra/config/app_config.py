@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from infra import limits
+from infra.config.alarms import AlarmSettings
 from infra.config.api import ApiSettings
 from infra.config.cors import CorsSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
@@ -39,6 +40,7 @@ class AppConfig:
     site: SiteSettings = field(default_factory=SiteSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     waf: WafSettings = field(default_factory=WafSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
 
     def __post_init__(self) -> None:
         # Relations between groups; each group has checked its own fields already.
@@ -67,6 +69,13 @@ class AppConfig:
                 f"must be at most {stage_capacity} with waf=true (throttleRateLimit x "
                 f"{RATE_WINDOW_SECONDS}): a higher per-address limit is never reached, the "
                 "stage throttles first",
+            )
+        # Autoscaling holds the CPU at its target; an alarm at or below it would always fire.
+        if self.alarms.cpu_percent <= tasks.cpu_target_percent:
+            raise self.alarms.invalid(
+                "cpu_percent",
+                f"must be above cpuTargetPercent={tasks.cpu_target_percent}, the utilisation "
+                "autoscaling keeps the tasks at",
             )
 
     @classmethod

@@ -319,9 +319,8 @@ def test_proxy_integration_maps_the_path(backend):
     methods = resources(backend, "AWS::ApiGateway::Method")
     (proxy,) = [m["Properties"] for m in methods.values() if "Ref" in m["Properties"]["ResourceId"]]
     assert proxy["RequestParameters"] == {"method.request.path.proxy": True}
-    assert proxy["Integration"]["RequestParameters"] == {
-        "integration.request.path.proxy": "method.request.path.proxy"
-    }
+    mapped = proxy["Integration"]["RequestParameters"]
+    assert mapped["integration.request.path.proxy"] == "method.request.path.proxy"
     assert dumps(proxy["Integration"]["Uri"]).endswith('"/{proxy}"]]}')
 
 

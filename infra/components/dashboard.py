@@ -1,0 +1,191 @@
+"""One dashboard that follows a request hop by hop, left to right."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from constructs import Construct
+
+from infra.components import metrics
+
+# The grid is 24 units wide: one column per hop, the first (static files only) narrowest.
+HOP_WIDTHS: Final = (4, 5, 5, 5, 5)
+GRAPH_HEIGHT: Final = 6
+P99: Final = "p99"
+
+# A graph's title and its series; a hop's column title and its graphs.
+Graph = tuple[str, Sequence[cw.IMetric]]
+Hop = tuple[str, tuple[Graph, ...]]
+
+
+class RequestPathDashboard(Construct):
+    """CloudFront -> API Gateway -> NLB -> ALB -> ECS, one column each, then the alarms.
+
+    CloudFront's metrics are read from us-east-1 (the only Region that has them), whichever
+    Region the dashboard is in. CloudFormation generates the dashboard's name.
+
+    Args:
+        distribution: the site's CloudFront distribution.
+        stage: the API's stage.
+        nlb, nlb_target_group: the internal NLB and its ALB-type target group.
+        alb, alb_target_group: the internal ALB and the tasks' target group.
+        ecs_service: the service's Fargate service.
+        alarms: alarms to show in a status row below the hops (each must always exist).
+
+    Attributes:
+        dashboard: the CloudWatch dashboard.
+        hops: each column's title and its graphs, left to right.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        distribution: cloudfront.Distribution,
+        stage: apigw.Stage,
+        nlb: elbv2.NetworkLoadBalancer,
+        nlb_target_group: elbv2.NetworkTargetGroup,
+        alb: elbv2.ApplicationLoadBalancer,
+        alb_target_group: elbv2.ApplicationTargetGroup,
+        ecs_service: ecs.FargateService,
+        alarms: Sequence[cw.IAlarm],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        minute = metrics.ONE_MINUTE
+
+        def site(name: str, statistic: str = "Average") -> cw.IMetric:
+            return metrics.cloudfront_metric(
+                distribution, name, statistic=statistic, in_metrics_region=True
+            )
+
+        self.hops: tuple[Hop, ...] = (
+            (
+                "1 CloudFront (site)",
+                (
+                    ("Requests", [site("Requests", "Sum")]),
+                    ("Error rate (%)", [site("4xxErrorRate"), site("5xxErrorRate")]),
+                ),
+            ),
+            (
+                "2 API Gateway",
+                (
+                    ("Requests", [stage.metric_count(statistic="Sum", period=minute)]),
+                    (
+                        "4xx / 5xx",
+                        [
+                            stage.metric_client_error(period=minute),
+                            stage.metric_server_error(period=minute),
+                        ],
+                    ),
+                    (
+                        "Latency p99 (ms)",
+                        [
+                            stage.metric_latency(statistic=P99, period=minute),
+                            stage.metric_integration_latency(statistic=P99, period=minute),
+                        ],
+                    ),
+                ),
+            ),
+            (
+                "3 NLB",
+                (
+                    ("Active flows", [nlb.metrics.active_flow_count(period=minute)]),
+                    (
+                        "TCP resets",
+                        [
+                            nlb.metrics.tcp_client_reset_count(period=minute),
+                            nlb.metrics.tcp_elb_reset_count(period=minute),
+                            nlb.metrics.tcp_target_reset_count(period=minute),
+                        ],
+                    ),
+                    _hosts(
+                        nlb_target_group.metrics.healthy_host_count(period=minute),
+                        nlb_target_group.metrics.un_healthy_host_count(period=minute),
+                        "ALB",
+                    ),
+                ),
+            ),
+            (
+                "4 ALB",
+                (
+                    ("Requests", [alb_target_group.metrics.request_count(period=minute)]),
+                    (
+                        "5xx",
+                        [
+                            alb_target_group.metrics.http_code_target(
+                                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute
+                            ),
+                            alb.metrics.http_code_elb(
+                                elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute
+                            ),
+                        ],
+                    ),
+                    (
+                        "Target response time p99 (s)",
+                        [
+                            alb_target_group.metrics.target_response_time(
+                                statistic=P99, period=minute
+                            )
+                        ],
+                    ),
+                    _hosts(
+                        alb_target_group.metrics.healthy_host_count(period=minute),
+                        alb_target_group.metrics.unhealthy_host_count(period=minute),
+                        "tasks",
+                    ),
+                ),
+            ),
+            (
+                "5 ECS tasks",
+                (
+                    (
+                        "CPU and memory (%)",
+                        [
+                            ecs_service.metric_cpu_utilization(period=minute),
+                            ecs_service.metric_memory_utilization(period=minute),
+                        ],
+                    ),
+                    (
+                        "Tasks",
+                        [
+                            metrics.container_insights(ecs_service, "RunningTaskCount"),
+                            metrics.container_insights(ecs_service, "DesiredTaskCount"),
+                        ],
+                    ),
+                ),
+            ),
+        )
+        self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
+        columns = []
+        for (title, graphs), width in zip(self.hops, HOP_WIDTHS, strict=True):
+            widgets: list[cw.IWidget] = [
+                cw.TextWidget(markdown=f"### {title}", width=width, height=1)
+            ]
+            widgets += [
+                cw.GraphWidget(title=name, left=list(series), width=width, height=GRAPH_HEIGHT)
+                for name, series in graphs
+            ]
+            columns.append(_widget(cw.Column(*widgets)))
+        self.dashboard.add_widgets(_widget(cw.Row(*columns)))
+        if alarms:
+            self.dashboard.add_widgets(
+                cw.AlarmStatusWidget(alarms=list(alarms), title="Alarms", width=24, height=3)
+            )
+
+
+def _widget(layout: cw.Column | cw.Row) -> cw.IWidget:
+    # Row and Column are widgets; their jsii stubs lack IWidget's `warnings` properties, so
+    # mypy cannot see it.
+    return cast(cw.IWidget, layout)
+
+
+def _hosts(healthy: cw.IMetric, unhealthy: cw.IMetric, what: str) -> Graph:
+    return (f"Healthy / unhealthy {what}", [healthy, unhealthy])

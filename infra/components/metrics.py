@@ -1,0 +1,84 @@
+"""Metrics the alarms and the dashboard share, where CDK's own helpers fall short.
+
+Everything else comes from the L2 helpers (`Stage.metric_*`, `*.metrics.*`,
+`FargateService.metric_*`); these two families have none that works as is.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_ecs as ecs
+
+# CloudFront publishes its metrics in us-east-1 only, under the dimensions DistributionId and
+# Region=Global. CDK's Distribution.metric_* set neither the Region dimension nor the region
+# (aws/aws-cdk#19245, open): as they are, they name a metric that never has data.
+CLOUDFRONT_METRICS_REGION: Final = "us-east-1"
+CONTAINER_INSIGHTS: Final = "ECS/ContainerInsights"
+ONE_MINUTE: Final = Duration.minutes(1)
+
+
+def cloudfront_metric(
+    distribution: cloudfront.Distribution,
+    name: str,
+    *,
+    statistic: str = "Average",
+    in_metrics_region: bool = False,
+) -> cw.Metric:
+    """CloudFront's metric `name` (e.g. "5xxErrorRate") for `distribution`.
+
+    `in_metrics_region` pins the metric to us-east-1, for a dashboard in any Region; an alarm
+    leaves it unset, since an alarm can only watch its own Region's metrics.
+    """
+    return distribution.metric(
+        name,
+        dimensions_map={"DistributionId": distribution.distribution_id, "Region": "Global"},
+        statistic=statistic,
+        period=ONE_MINUTE,
+        region=CLOUDFRONT_METRICS_REGION if in_metrics_region else None,
+    )
+
+
+def container_insights(service: ecs.BaseService, name: str) -> cw.Metric:
+    """A Container Insights service metric, e.g. "RunningTaskCount" (no L2 helper exists)."""
+    return cw.Metric(
+        namespace=CONTAINER_INSIGHTS,
+        metric_name=name,
+        dimensions_map={
+            "ClusterName": service.cluster.cluster_name,
+            "ServiceName": service.service_name,
+        },
+        statistic="Average",
+        period=ONE_MINUTE,
+    )
+
+
+def tasks_missing(service: ecs.BaseService) -> cw.MathExpression:
+    """Desired minus running tasks, per minute."""
+    return cw.MathExpression(
+        expression="desired - running",
+        using_metrics={
+            "desired": container_insights(service, "DesiredTaskCount"),
+            "running": container_insights(service, "RunningTaskCount"),
+        },
+        label="tasks missing (desired - running)",
+        period=ONE_MINUTE,
+    )
+
+
+def error_rate(errors: cw.IMetric, requests: cw.IMetric, *, label: str) -> cw.MathExpression:
+    """Percent of requests answered with an error, per minute.
+
+    A rate, so one threshold suits quiet and busy hours. The load balancers publish an error
+    count only for a minute that had errors, hence FILL; a minute without requests has no
+    value at all (the alarms treat that as fine).
+    """
+    return cw.MathExpression(
+        expression="100 * FILL(errors, 0) / requests",
+        using_metrics={"errors": errors, "requests": requests},
+        label=label,
+        period=ONE_MINUTE,
+    )
