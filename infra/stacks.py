@@ -56,10 +56,12 @@ class BackendStack(Stack):
             settings=config.tasks,
             logs=config.logs,
             vpc=network.vpc,
-            vpc_cidr=network.cidr,
+            load_balancer_subnets=network.load_balancer_subnets,
             image_directory=SERVICE_DIR,
+            # The service trusts X-Forwarded-* from the load balancers' subnets alone.
             environment=config.container_environment(
-                allow_origins=edge.browser_origins, trusted_networks=network.cidr
+                allow_origins=edge.browser_origins,
+                trusted_networks=",".join(network.load_balancer_cidrs),
             ),
         )
         self.api = Api(
@@ -68,7 +70,7 @@ class BackendStack(Stack):
             settings=config.api,
             logs=config.logs,
             vpc=network.vpc,
-            vpc_cidr=network.cidr,
+            load_balancer_subnets=network.load_balancer_subnets,
             alb_listener=self.container_service.listener,
             alb_port=LISTENER_PORT,
             site_origin=edge.site_origin,
