@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ from infra.config import AppConfig, ConfigError
 from infra.config.app_config import settings_index
 from infra.config.environment import ENVIRONMENTS, PROJECT, EnvironmentSettings
 from infra.stacks import Stacks, build
-from tests.infra.conftest import Synth, cdk_json_context
+from tests.infra.conftest import ROOT, Synth, cdk_json_context
 from tests.infra.test_config import _run_app
 
 PARTS = ("Network", "Edge", "Backend", "Site")
@@ -266,6 +268,23 @@ def test_two_environments_synthesize_in_one_app_with_distinct_stack_names(side_b
     assert side_by_side.error is None
     names = [s.stack_name for env in ("dev", "prod") for s in side_by_side.stacks[env].all()]
     assert names == [f"CorsSafe-{env}-{part}" for env in ("dev", "prod") for part in PARTS]
+
+
+def test_cfn_lint_passes_every_template_of_both_environments(side_by_side):
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--config-file",
+            str(ROOT / ".cfnlintrc.yaml"),
+            "--",
+            *sorted(str(path) for path in side_by_side.outdir.glob("*.template.json")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_each_environment_s_settings_reach_its_own_stacks(side_by_side):
