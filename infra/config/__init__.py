@@ -8,6 +8,7 @@ reason in one line. Constructs receive their group; stacks and constructs never 
 from infra.config.api import ApiSettings
 from infra.config.app_config import AppConfig
 from infra.config.cors import CorsSettings
+from infra.config.environment import EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
@@ -21,6 +22,7 @@ __all__ = [
     "AppConfig",
     "ConfigError",
     "CorsSettings",
+    "EnvironmentSettings",
     "LogSettings",
     "NetworkSettings",
     "ServiceSettings",
