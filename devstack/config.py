@@ -14,8 +14,9 @@ API_GATEWAY: Final[Ingress] = "api_gateway"
 # An internet-facing ALB that terminates TLS and forwards plain HTTP to ECS.
 PUBLIC_ALB: Final[Ingress] = "public_alb"
 
-# The address both "ALBs" connect to the service from, standing in for the VPC CIDR. It is not
-# 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide a missing setting.
+# The address both "ALBs" connect to the service from, standing in for the load balancers'
+# subnets. It is not 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide
+# a missing setting.
 TRUSTED_PROXY_ADDRESS: Final = "127.0.0.2"
 TRUSTED_PROXY_CIDR: Final = f"{TRUSTED_PROXY_ADDRESS}/32"
 # Stands in for the NLB's DNS name, which API Gateway sends as Host; it resolves nowhere, like

@@ -9,12 +9,17 @@ from typing import Final
 
 # The VPC spans this many Availability Zones, with one public and one private subnet in each;
 # CDK divides the VPC's CIDR evenly between the four, so each subnet is the VPC prefix + 2.
+# The load balancers have subnets of their own in a second block (see the two below), so the
+# private subnets hold the tasks alone.
 AZ_COUNT: Final = 2
 SUBNETS_PER_AZ: Final = 2
 # AWS keeps the first four and the last address of every subnet.
 RESERVED_ADDRESSES_PER_SUBNET: Final = 5
-# An ALB needs at least 8 free addresses in each of its subnets to scale; the NLB takes one.
-LOAD_BALANCER_ADDRESSES_PER_SUBNET: Final = 8 + 1
+# An ALB's subnets must be /27 or larger (AWS: "at least a /27 bitmask"); the load-balancer
+# block is halved into one subnet per AZ, so it is at most a /26. A block larger than /20
+# would only take address space from other networks.
+ALB_MIN_SUBNET_PREFIX: Final = 27
+LOAD_BALANCER_BLOCK_PREFIXES: Final = (20, ALB_MIN_SUBNET_PREFIX - (AZ_COUNT - 1).bit_length())
 
 # A product ceiling, not an AWS one: Fargate's per-account On-Demand vCPU quota usually stops
 # far fewer tasks first, and running more than this needs a quota increase and a review of the
@@ -46,5 +51,4 @@ def private_subnet_prefix(vpc_prefix: int) -> int:
 def max_tasks_for_vpc(vpc_prefix: int) -> int:
     """The most tasks whose deployment (old and new side by side) fits the private subnets."""
     per_subnet = (1 << (32 - private_subnet_prefix(vpc_prefix))) - RESERVED_ADDRESSES_PER_SUBNET
-    free = AZ_COUNT * (per_subnet - LOAD_BALANCER_ADDRESSES_PER_SUBNET)
-    return free * 100 // DEPLOYMENT_MAX_PERCENT
+    return AZ_COUNT * per_subnet * 100 // DEPLOYMENT_MAX_PERCENT

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.components.alarm_topic import AlarmTopic
@@ -76,10 +76,12 @@ class BackendStack(Stack):
             settings=config.tasks,
             logs=config.logs,
             vpc=network.vpc,
-            vpc_cidr=network.cidr,
+            load_balancer_subnets=network.load_balancer_subnets,
             image_directory=SERVICE_DIR,
+            # The service trusts X-Forwarded-* from the load balancers' subnets alone.
             environment=config.container_environment(
-                allow_origins=edge.browser_origins, trusted_networks=network.cidr
+                allow_origins=edge.browser_origins,
+                trusted_networks=",".join(network.load_balancer_cidrs),
             ),
             alarms=config.alarms,
             alarm_topic=self.alarm_topic.topic,
@@ -90,7 +92,7 @@ class BackendStack(Stack):
             settings=config.api,
             logs=config.logs,
             vpc=network.vpc,
-            vpc_cidr=network.cidr,
+            load_balancer_subnets=network.load_balancer_subnets,
             alb_listener=self.container_service.listener,
             alb_port=LISTENER_PORT,
             site_origin=edge.site_origin,
@@ -163,12 +165,24 @@ class Stacks:
         return (self.network, self.edge, self.backend, self.site)
 
 
-def build(scope: Construct, config: AppConfig, *, prefix: str = "CorsSafe") -> Stacks:
-    """Add the four stacks to `scope` (an App); environment-agnostic, so synth needs no AWS."""
-    network = NetworkStack(scope, f"{prefix}Network", config=config)
-    edge = EdgeStack(scope, f"{prefix}Edge", config=config)
+def build(scope: Construct, config: AppConfig) -> Stacks:
+    """Add the four stacks to `scope` (an App); environment-agnostic, so synth needs no AWS.
+
+    Stack names come from the config's environment (`CorsSafeNetwork`, or
+    `CorsSafe-<envName>-Network`), so several environments can share one App and one account.
+    """
+    name = config.environment.stack_name
+    network = NetworkStack(scope, name("Network"), config=config)
+    edge = EdgeStack(scope, name("Edge"), config=config)
     backend = BackendStack(
-        scope, f"{prefix}Backend", config=config, network=network.network, edge=edge.edge
+        scope, name("Backend"), config=config, network=network.network, edge=edge.edge
     )
-    site = SiteStack(scope, f"{prefix}Site", edge=edge.edge, api=backend.api)
-    return Stacks(network=network, edge=edge, backend=backend, site=site)
+    site = SiteStack(scope, name("Site"), edge=edge.edge, api=backend.api)
+    stacks = Stacks(network=network, edge=edge, backend=backend, site=site)
+    for stack in stacks.all():
+        for key, value in config.environment.tags.items():
+            # Every taggable resource in the template, and the stack itself (CloudFormation
+            # propagates a stack's tags to what it creates; CDK tags stacks only explicitly).
+            Tags.of(stack).add(key, value)
+            Tags.of(stack).add(key, value, include_resource_types=["aws:cdk:stack"])
+    return stacks

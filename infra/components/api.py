@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Final
 
 from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack, aws_logs
@@ -49,9 +50,10 @@ class Api(Construct):
     Args:
         settings: the stage's name and throttling (see ApiSettings).
         logs: how long the access logs are kept.
-        vpc: the VPC the NLB lives in (private subnets).
-        vpc_cidr: its address range; the NLB admits the VPC link from it.
-        alb_listener: the internal ALB's listener the NLB forwards to.
+        vpc: the VPC the NLB lives in.
+        load_balancer_subnets: the NLB's subnets, which hold only load balancers.
+        alb_listener: the internal ALB's listener the NLB forwards to; its security group is
+            made to admit the NLB's group, and nothing else is added to it.
         alb_port: that listener's port.
         site_origin: the site's origin, the only one the gateway's own errors allow.
         allow_credentials: whether those errors allow credentials, as the service does.
@@ -78,7 +80,7 @@ class Api(Construct):
         settings: ApiSettings,
         logs: LogSettings,
         vpc: ec2.IVpc,
-        vpc_cidr: str,
+        load_balancer_subnets: Sequence[ec2.ISubnet],
         alb_listener: elbv2.ApplicationListener,
         alb_port: int,
         site_origin: str,
@@ -90,25 +92,30 @@ class Api(Construct):
             self,
             "NlbSecurityGroup",
             vpc=vpc,
+            # Immutable (a change replaces the group): the words predate the rules below.
             description="Internal NLB: the VPC link (from inside the VPC) to the ALB only",
             allow_all_outbound=False,
         )
-        # VPC link traffic reaches the NLB from its own private addresses, inside the VPC.
-        self.security_group.add_ingress_rule(
-            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(NLB_PORT), "VPC link (inside the VPC)"
-        )
+        # No inbound rule: the VPC link is PrivateLink traffic, which is not checked against
+        # them (AWS's set-up for a VPC link turns that check off: the gateway's addresses are
+        # not the VPC's), and nothing else in the VPC may connect to the NLB.
+        #
+        # New ids for the NLB and its target group: moving an NLB to other subnets in place is
+        # refused while a VPC link (an endpoint association) uses it, and a target group
+        # serves one load balancer, so CloudFormation replaces both, and the VPC link with them.
         self.load_balancer = elbv2.NetworkLoadBalancer(
             self,
-            "Nlb",
+            "IsolatedNlb",
             vpc=vpc,
             security_groups=[self.security_group],
+            enforce_security_group_inbound_rules_on_private_link_traffic=False,
             internet_facing=False,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            vpc_subnets=ec2.SubnetSelection(subnets=list(load_balancer_subnets)),
             cross_zone_enabled=True,
         )
         self.target_group = elbv2.NetworkTargetGroup(
             self,
-            "AlbTarget",
+            "IsolatedNlbAlbTarget",
             vpc=vpc,
             # An ALB-type target group must use the ALB listener's port.
             port=alb_port,
@@ -123,9 +130,11 @@ class Api(Construct):
                 unhealthy_threshold_count=2,
             ),
         )
-        # Forwarding and health checks to the ALB; the ALB's group admits the VPC's CIDR.
-        self.security_group.add_egress_rule(
-            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(alb_port), "To the internal ALB"
+        # Forwarding and health checks, the NLB's group to the ALB's and back: the ALB admits
+        # the NLB's own interfaces (AWS: a target may reference an NLB's security group) and
+        # nothing else, whichever subnets the NLB is in.
+        alb_listener.connections.allow_from(
+            self.security_group, ec2.Port.tcp(alb_port), "From the NLB only"
         )
         self.listener = self.load_balancer.add_listener(
             "Tcp",

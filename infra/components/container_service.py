@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_logs
@@ -27,13 +27,17 @@ ALB_LOG_PREFIX = "alb"
 
 
 class ContainerService(Construct):
-    """The service's container on Fargate behind an internal ALB that admits only the VPC.
+    """The service's container on Fargate behind an internal ALB.
+
+    The ALB's security group admits nothing until its caller allows a source (the NLB in front,
+    infra/components/api.py, admits itself); the tasks admit the ALB's group only.
 
     Args:
         settings: task size, count, autoscaling, draining and shutdown (see TaskSettings).
         logs: how long the app's logs and the ALB's access logs are kept.
-        vpc: the VPC; the ALB and the tasks use its private subnets.
-        vpc_cidr: its address range, the only source the ALB admits.
+        vpc: the VPC; the tasks use its private subnets (with egress, for the image pull).
+        load_balancer_subnets: the subnets the ALB lives in, which hold only load balancers:
+            their ranges are what the service trusts (in `environment`).
         image_directory: the Docker build context of the service's image (built at deploy).
         environment: the container's complete environment (the contract's names).
         alarms: the deployment alarms' threshold (see AlarmSettings).
@@ -58,7 +62,7 @@ class ContainerService(Construct):
         settings: TaskSettings,
         logs: LogSettings,
         vpc: ec2.IVpc,
-        vpc_cidr: str,
+        load_balancer_subnets: Sequence[ec2.ISubnet],
         image_directory: Path,
         environment: Mapping[str, str],
         alarms: AlarmSettings,
@@ -127,15 +131,10 @@ class ContainerService(Construct):
             self,
             "AlbSecurityGroup",
             vpc=vpc,
+            # The description is immutable (a change replaces the group), hence its old words:
+            # the only source admitted is the NLB's security group, added by the NLB's owner.
             description="Internal ALB: HTTP from inside the VPC (the NLB) only",
             allow_all_outbound=False,
-        )
-        # The NLB in front (infra/components/api.py) forwards from its private addresses inside
-        # the VPC; the VPC CIDR, not the NLB's group, keeps this construct independent of it.
-        self.alb_security_group.add_ingress_rule(
-            ec2.Peer.ipv4(vpc_cidr),
-            ec2.Port.tcp(LISTENER_PORT),
-            "HTTP from the NLB (inside the VPC)",
         )
         self.task_security_group = ec2.SecurityGroup(
             self,
@@ -163,7 +162,7 @@ class ContainerService(Construct):
             vpc=vpc,
             internet_facing=False,
             security_group=self.alb_security_group,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            vpc_subnets=ec2.SubnetSelection(subnets=list(load_balancer_subnets)),
             drop_invalid_header_fields=True,
         )
         self.access_logs = LogBucket(self, "AlbAccessLogs", retention_days=logs.retention_days)
@@ -188,7 +187,7 @@ class ContainerService(Construct):
             "Http",
             port=LISTENER_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
-            # The ingress rule above is the only one: do not let CDK open 0.0.0.0/0.
+            # Its only source is the NLB's group (see the class): do not let CDK open 0.0.0.0/0.
             open=False,
         )
         self.target_group = self.listener.add_targets(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, aws_logs
+from aws_cdk import RemovalPolicy, Tags, aws_logs
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -10,16 +10,26 @@ from infra.retention import retention
 
 
 class Network(Construct):
-    """A two-AZ VPC: public subnets (NAT), private subnets with egress (tasks, load balancers).
+    """A two-AZ VPC: public subnets (NAT), private subnets with egress (tasks), and the load
+    balancers' own subnets, without a route out, in a second address block.
+
+    The load balancers' subnets hold nothing else, so their ranges name exactly the proxies in
+    front of the service: the only addresses it trusts for X-Forwarded-*. They live in a block
+    of their own because the VPC's first block is wholly divided between the other subnets,
+    and a subnet's range cannot change (re-dividing it would replace every subnet, which
+    CloudFormation cannot do while the old ones exist).
 
     Args:
-        settings: the address range and the NAT gateways (see NetworkSettings).
+        settings: the address ranges and the NAT gateways (see NetworkSettings).
         logs: the flow logs' retention.
 
     Attributes:
         vpc: the VPC.
-        cidr: its address range (a plain string, known at synth).
-        flow_log_group: where its flow logs (all traffic) go.
+        cidr: its first block (a plain string, known at synth).
+        load_balancer_block: the VPC's second block, the load balancers' (`loadBalancerCidr`).
+        load_balancer_subnets: its subnets, one per AZ, in the VPC's AZ order.
+        load_balancer_cidrs: their ranges, plain strings known at synth.
+        flow_log_group: where the VPC's flow logs (all traffic, every subnet) go.
     """
 
     def __init__(
@@ -59,3 +69,27 @@ class Network(Construct):
                 )
             },
         )
+        self.load_balancer_block = ec2.CfnVPCCidrBlock(
+            self,
+            "LoadBalancerBlock",
+            vpc_id=self.vpc.vpc_id,
+            cidr_block=settings.load_balancer_cidr,
+        )
+        self.load_balancer_cidrs = settings.load_balancer_subnet_cidrs
+        self.load_balancer_subnets: list[ec2.ISubnet] = []
+        for index, (zone, cidr) in enumerate(
+            zip(self.vpc.availability_zones, self.load_balancer_cidrs, strict=True), start=1
+        ):
+            # An internal ALB and NLB need no route out (their access logs are written by the
+            # ELB service itself): the route table keeps only the VPC's local routes.
+            subnet = ec2.PrivateSubnet(
+                self,
+                f"LoadBalancerSubnet{index}",
+                vpc_id=self.vpc.vpc_id,
+                availability_zone=zone,
+                cidr_block=cidr,
+                map_public_ip_on_launch=False,
+            )
+            subnet.node.add_dependency(self.load_balancer_block)
+            Tags.of(subnet).add("Name", subnet.node.path)
+            self.load_balancer_subnets.append(subnet)

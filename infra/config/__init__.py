@@ -9,6 +9,7 @@ from infra.config.alarms import AlarmSettings
 from infra.config.api import ApiSettings
 from infra.config.app_config import AppConfig
 from infra.config.cors import CorsSettings
+from infra.config.environment import EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
@@ -24,6 +25,7 @@ __all__ = [
     "AppConfig",
     "ConfigError",
     "CorsSettings",
+    "EnvironmentSettings",
     "LogSettings",
     "NetworkSettings",
     "ServiceSettings",

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from infra import limits
+from infra.config import environment
 from infra.config.alarms import AlarmSettings
 from infra.config.api import ApiSettings
 from infra.config.cors import CorsSettings
+from infra.config.environment import ENV_NAME, ENVIRONMENTS, EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
@@ -32,6 +34,7 @@ class AppConfig:
     (`python -m infra.config.table`). Context keys are flat, `app:<key>`.
     """
 
+    environment: EnvironmentSettings = field(default_factory=EnvironmentSettings)
     cors: CorsSettings = field(default_factory=CorsSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
@@ -88,22 +91,32 @@ class AppConfig:
         Keys outside our prefix belong to CDK and are ignored, unless one is ours but for the
         prefix or its case (a newcomer's `-c extraOrigins=...` would otherwise be dropped).
         An unknown key inside the prefix is an error: a typo would silently keep the default.
+        Every environment block is checked the same way, key by key, whichever is chosen; the
+        chosen one (`app:envName`) applies under the top-level keys (see infra.config.environment).
         """
         index = settings_index()
-        _refuse_lookalikes(context, index)
+        folded = _folded([*index, ENVIRONMENTS])
+        _refuse_lookalikes(context, folded)
+        for env, block in environment.blocks(context.get(ENVIRONMENTS)).items():
+            try:
+                for key in sorted(block):
+                    _parse(key, block[key], index, folded)
+            except ConfigError as exc:
+                raise environment.in_block(env, exc) from None
+        env_name = None
+        if ENV_NAME in context:
+            _, name, value = _parse(ENV_NAME, context[ENV_NAME], index, folded)
+            env_name = EnvironmentSettings(**{name: value}).name
+        selection = environment.select(context, env_name)
         chosen: dict[str, dict[str, Any]] = {name: {} for name in groups()}
-        for key in sorted(context):
-            if not key.startswith(PREFIX):
-                continue
-            raw = context[key]
-            found = index.get(key)
-            if found is None:
-                known = ", ".join(sorted(index))
-                raise ConfigError(key, f"unknown setting; known: {known}", value=raw)
-            group, entry = found
-            chosen[group][entry.name] = entry.parse(key, raw)
-        built: dict[str, Any] = {name: kind(**chosen[name]) for name, kind in groups().items()}
-        config = cls(**built)
+        try:
+            for key in sorted(selection.settings):
+                group, name, value = _parse(key, selection.settings[key], index, folded)
+                chosen[group][name] = value
+            built: dict[str, Any] = {name: kind(**chosen[name]) for name, kind in groups().items()}
+            config = cls(**built)
+        except ConfigError as exc:
+            raise selection.blame(exc) from None
         config.waf.require_region(region)
         return config
 
@@ -154,12 +167,37 @@ def index_settings(by_name: Mapping[str, type[Group]]) -> dict[str, tuple[str, E
     return index
 
 
-def _refuse_lookalikes(context: Mapping[str, Any], index: Mapping[str, Any]) -> None:
+def _folded(keys: Iterable[str]) -> dict[str, str]:
+    """Each of our keys, and each without its prefix, case-folded -> the key."""
     folded: dict[str, str] = {}
-    for key in index:
+    for key in keys:
         folded[key.casefold()] = key
         folded[key.removeprefix(PREFIX).casefold()] = key
+    return folded
+
+
+def _refuse_lookalikes(context: Mapping[str, Any], folded: Mapping[str, str]) -> None:
     for key in sorted(context):
         ours = folded.get(key.casefold())
         if ours is not None and key != ours:
             raise ConfigError(key, f"did you mean {ours}?")
+
+
+def _parse(
+    key: str, raw: Any, index: Mapping[str, tuple[str, Entry]], folded: Mapping[str, str]
+) -> tuple[str, str, Any]:
+    """(group attribute, field name, value) of one of our keys; ConfigError as at top level."""
+    found = index.get(key)
+    if found is None:
+        ours = folded.get(key.casefold())
+        if ours is not None and ours in index:
+            raise ConfigError(key, f"did you mean {ours}?")
+        known = ", ".join(sorted(index))
+        raise ConfigError(key, f"unknown setting; known: {known}", value=raw)
+    group, entry = found
+    value = entry.parse(key, raw)
+    violation = entry.spec.violation(value)
+    if violation is not None:
+        reason, shown = violation
+        raise ConfigError(key, reason, value=shown)
+    return group, entry.name, value

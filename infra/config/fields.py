@@ -36,8 +36,13 @@ class ConfigError(ValueError):
         self.key = key
         self.reason = reason
         self.value = None if value is _NO_VALUE else value
+        self._given = value
         shown = key if value is _NO_VALUE else f"{key}={_show(value)}"
         super().__init__(f"{shown}: {reason}")
+
+    def amended(self, more: str) -> ConfigError:
+        """The same error with `more` after its reason."""
+        return ConfigError(self.key, f"{self.reason}{more}", value=self._given)
 
 
 class Invalid(ValueError):

@@ -65,7 +65,7 @@ class TaskSettings(Group):
         default=4,
         key="maxCapacity",
         doc="Autoscaling ceiling; a deployment's old and new tasks side by side must fit the "
-        "private subnets (at most 50 tasks with a /24 VPC).",
+        "private subnets (at most 59 tasks with a /24 VPC).",
         bounds=(None, limits.MAX_TASKS),
         unit=" tasks",
         why="more needs a Fargate quota increase and a design review",

@@ -37,14 +37,6 @@ def test_container_command_is_the_contract_command(container):
     assert "--proxy-headers" in container["Command"]
 
 
-def test_forwarded_allow_ips_is_the_vpc_cidr_never_star(synth, network, environment):
-    _, vpc = only(network, "AWS::EC2::VPC")
-    value = environment[Env.FORWARDED_ALLOW_IPS]
-    assert value == vpc["Properties"]["CidrBlock"]
-    assert "*" not in value
-    contract.validate_networks(value)
-
-
 def test_allowed_origins_contain_the_distribution_domain(synth, environment):
     rendered = dumps(environment[Env.ALLOW_ORIGINS])
     assert '"https://"' in rendered
@@ -156,21 +148,6 @@ def _security_group_of(template: Template, balancer_id: str) -> str:
     balancer = resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")[balancer_id]
     (group,) = balancer["Properties"]["SecurityGroups"]
     return str(group["Fn::GetAtt"][0])
-
-
-def test_alb_accepts_only_the_vpc_cidr(synth, backend):
-    group_id = _security_group_of(backend, _alb_id(backend))
-    group = resources(backend, "AWS::EC2::SecurityGroup")[group_id]
-    rules = group["Properties"]["SecurityGroupIngress"]
-    assert rules
-    for rule in rules:
-        assert rule["CidrIp"] == synth.config.network.vpc_cidr
-    separate = [
-        r
-        for r in resources(backend, "AWS::EC2::SecurityGroupIngress").values()
-        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
-    ]
-    assert separate == []
 
 
 def test_task_ingress_only_from_alb_security_group(backend):

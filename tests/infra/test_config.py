@@ -12,6 +12,7 @@ import pytest
 
 from infra.config import PREFIX, AppConfig, ConfigError, TaskSettings
 from infra.config.app_config import settings_index
+from infra.config.environment import ENVIRONMENTS
 from tests.infra.conftest import ROOT, cdk_json_context
 
 
@@ -20,7 +21,8 @@ def test_cdk_json_sets_only_values_that_differ_from_the_defaults():
     context = cdk_json_context()
     index = settings_index()
     for key, raw in context.items():
-        if key.startswith(PREFIX):
+        # The environment blocks are checked in tests/infra/test_environments.py.
+        if key.startswith(PREFIX) and key != ENVIRONMENTS:
             _, entry = index[key]
             assert entry.parse(key, raw) != entry.default, f"{key} repeats its default"
     AppConfig.from_context(context)
@@ -150,9 +152,9 @@ BAD = [
         "must be 1..300 (throttleRateLimit x 60 / minCapacity)",
     ),
     (
-        {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 51},
+        {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 60},
         "app:maxCapacity",
-        "at most 50 with vpcCidr=10.0.0.0/24",
+        "at most 59 with vpcCidr=10.0.0.0/24",
     ),
     ({"app:containerPort": 8080}, "app:containerPort", "unknown setting"),
 ]
@@ -173,7 +175,7 @@ GOOD = [
     {"app:extraOrigins": "http://localhost:5173,http://127.0.0.1:8080,http://127.9.9.9"},
     {"app:extraOrigins": ["http://[::1]:3000", "https://admin.example.com"]},
     {"app:maxCapacity": 100},
-    {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 50},
+    {"app:vpcCidr": "10.0.0.0/24", "app:maxCapacity": 59},
     {"app:vpcCidr": "10.0.0.0/23", "app:maxCapacity": 100},
     # API Gateway's own account default: a bucket of 5,000 for 10,000 requests/s.
     {"app:throttleRateLimit": 10000, "app:throttleBurstLimit": 5000},

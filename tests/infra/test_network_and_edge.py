@@ -22,8 +22,18 @@ def test_vpc_uses_configured_cidr(synth, network):
     assert vpc["Properties"]["CidrBlock"] == synth.config.network.vpc_cidr
 
 
-def test_vpc_has_public_and_private_subnets_in_two_azs(network):
-    subnets = resources(network, "AWS::EC2::Subnet").values()
+def _in_block(subnets: Any, cidr: str) -> list[dict[str, Any]]:
+    # The VPC's first block: the load balancers' subnets are in a second one (their own tests).
+    block = ipaddress.IPv4Network(cidr)
+    return [
+        s for s in subnets if ipaddress.IPv4Network(s["Properties"]["CidrBlock"]).subnet_of(block)
+    ]
+
+
+def test_vpc_has_public_and_private_subnets_in_two_azs(synth, network):
+    subnets = _in_block(
+        resources(network, "AWS::EC2::Subnet").values(), synth.config.network.vpc_cidr
+    )
     public = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is True]
     private = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is False]
     assert len(public) == 2
@@ -37,7 +47,7 @@ def test_private_subnets_have_the_size_the_task_ceiling_assumes(cidr):
     # app:maxCapacity is bounded by the addresses of the private subnets (infra/limits.py).
     stack = cdk.Stack(cdk.App(), "Net")
     Network(stack, "Network", settings=NetworkSettings(vpc_cidr=cidr), logs=LogSettings())
-    subnets = resources(Template.from_stack(stack), "AWS::EC2::Subnet").values()
+    subnets = _in_block(resources(Template.from_stack(stack), "AWS::EC2::Subnet").values(), cidr)
     private = [s for s in subnets if s["Properties"]["MapPublicIpOnLaunch"] is False]
     assert len(private) == limits.AZ_COUNT
     expected = limits.private_subnet_prefix(ipaddress.ip_network(cidr).prefixlen)

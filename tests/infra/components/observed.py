@@ -66,10 +66,11 @@ def observed(stack_name: str = "Observed", **alarm_settings: Any) -> Observed:
         settings=config.tasks,
         logs=config.logs,
         vpc=network.vpc,
-        vpc_cidr=network.cidr,
+        load_balancer_subnets=network.load_balancer_subnets,
         image_directory=SERVICE_DIR,
         environment=config.container_environment(
-            allow_origins=edge.browser_origins, trusted_networks=network.cidr
+            allow_origins=edge.browser_origins,
+            trusted_networks=",".join(network.load_balancer_cidrs),
         ),
         alarms=settings,
         alarm_topic=topic.topic,
@@ -80,7 +81,7 @@ def observed(stack_name: str = "Observed", **alarm_settings: Any) -> Observed:
         settings=config.api,
         logs=config.logs,
         vpc=network.vpc,
-        vpc_cidr=network.cidr,
+        load_balancer_subnets=network.load_balancer_subnets,
         alb_listener=service.listener,
         alb_port=LISTENER_PORT,
         site_origin=edge.site_origin,
