@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 from devstack.config import API_GATEWAY, LOCAL_API_SOURCES, PUBLIC_ALB, SiteSpec
 from devstack.nginx import render
 from infra import csp  # standard library only, like service.contract
+from service import contract
 
 if TYPE_CHECKING:
     from devstack.stack import LocalStack
@@ -55,6 +56,7 @@ def _chains(stack: LocalStack) -> list[str]:
                     "nlb_host": stack.nlb_host,
                     "site_origin": stack.gateway_site_origin,
                     "integration_timeout": f"{stack.config.integration_timeout_seconds}s",
+                    "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
                 },
             )
         )

@@ -54,7 +54,8 @@ class AlarmTopic(Construct):
         self.topic = sns.Topic(
             self,
             "Topic",
-            display_name="cors-safe-stack alarms",
+            # The sender name of alarm emails: the stack name says which environment it is.
+            display_name=f"{Stack.of(self).stack_name} alarms",
             master_key=self.key,
             enforce_ssl=True,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from service.contract import GATEWAY_REQUEST_ID_HEADER
 from service.responses import EVERY_OPERATION
 from service.validation import StrictJSONRoute
 
@@ -18,6 +19,7 @@ _FORWARDED = (
     "x-forwarded-port",
     "x-real-ip",
     "via",
+    GATEWAY_REQUEST_ID_HEADER.lower(),
 )
 
 

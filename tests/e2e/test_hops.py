@@ -27,6 +27,18 @@ def test_api_gateway_strips_the_stage_and_sends_the_nlb_host(
     assert seen["path"] == "/v1/debug/request"
 
 
+def test_api_gateway_sends_its_own_request_id_replacing_the_callers(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    header = contract.GATEWAY_REQUEST_ID_HEADER
+    response = client.get(
+        stack.api_url(API_GATEWAY) + "debug/request", headers={header: "forged-by-the-caller"}
+    )
+    seen = response.json()["forwarded_headers"][header.lower()]
+    assert seen != "forged-by-the-caller"
+    assert len(seen) >= 16
+
+
 def test_internal_alb_overwrites_the_gateways_forwarded_proto_with_http(
     stack: LocalStack, client: httpx.Client
 ) -> None:

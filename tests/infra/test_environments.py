@@ -356,6 +356,11 @@ SCOPED_NAMES = {
     ("AWS::ECS::TaskDefinition", "Volumes.*.Name"),
     ("AWS::IAM::Policy", "PolicyName"),  # an inline policy: unique within its role
     ("AWS::IAM::Role", "Policies.*.PolicyName"),
+    # An alarm names the metric it watches and its dimensions, not a resource of its own.
+    ("AWS::CloudWatch::Alarm", "MetricName"),
+    ("AWS::CloudWatch::Alarm", "Dimensions.*.Name"),
+    ("AWS::CloudWatch::Alarm", "Metrics.*.MetricStat.Metric.MetricName"),
+    ("AWS::CloudWatch::Alarm", "Metrics.*.MetricStat.Metric.Dimensions.*.Name"),
 }
 
 
