@@ -12,9 +12,11 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from service.middleware import (
+    AccessLogMiddleware,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
+    access_log,
 )
 from service.responses import method_not_allowed_handler
 from service.routers import api, demo, diagnostics, health
@@ -58,12 +60,13 @@ def build_app(settings: Settings) -> FastAPI:
         # request, which was half of what the service cost over a bare app (see README).
         app.router.routes.extend(router.routes)
 
-    # Last added is outermost: CORS -> request id -> errors -> body limit -> routes.
+    # Last added is outermost: access log -> request id -> CORS -> errors -> body limit -> routes.
     # Everything that can answer on its own (a crash's 500, a 413) sits inside CORS, so the page
-    # can read the answer instead of seeing a CORS error.
+    # can read the answer instead of seeing a CORS error. CORS answers preflights itself, so
+    # what must see every request sits outside it: the request id (a preflight carries one too)
+    # and, outermost, the access log, which then sees each final status and the id it was given.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allow_origins,
@@ -74,6 +77,8 @@ def build_app(settings: Settings) -> FastAPI:
         expose_headers=settings.expose_headers,
         max_age=settings.max_age,
     )
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     return app
 
 
@@ -88,4 +93,6 @@ def create_app() -> FastAPI:
             print(f"error: {line}", file=sys.stderr)
         raise SystemExit(3) from None
     logging.getLogger("service").setLevel(settings.log_level.upper())
+    # stdout, where uvicorn's own access log would go; ECS's awslogs driver ships it.
+    access_log.write_lines_to(sys.stdout)
     return build_app(settings)

@@ -48,12 +48,15 @@ class Env:
 # (a test reads the Dockerfile), the task definition passes it as the container command, and the
 # tests start real servers with it. Host, port, trusted proxies and the shutdown timeout come
 # from the environment (see Env) so that this line never changes between environments.
+# uvicorn's access log is off: the service writes its own line per request (JSON, with the
+# request ids), and two lines per request would double the log bill and the noise.
 SERVER_COMMAND: Final[tuple[str, ...]] = (
     "uvicorn",
     "service.app:create_app",
     "--factory",
     "--proxy-headers",
     "--no-server-header",
+    "--no-access-log",
 )
 
 CONTAINER_PORT: Final = 8000
@@ -263,3 +266,9 @@ def container_environment(
 # children), but it cannot set no-new-privileges; the image therefore carries no setuid files.
 DROPPED_CAPABILITIES: Final[tuple[str, ...]] = ("ALL",)
 INIT_PROCESS: Final = True
+
+
+# The request header in which API Gateway hands the service its own request id
+# ($context.requestId, which the API's access log records too), so that one request can be
+# followed from the gateway's log to the service's. The integration sets it on every request.
+GATEWAY_REQUEST_ID_HEADER: Final = "X-Amzn-Apigateway-Request-Id"
