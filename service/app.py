@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Final
+from typing import Any, Final, TextIO
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +16,6 @@ from service.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
-    access_log,
 )
 from service.responses import method_not_allowed_handler
 from service.routers import api, demo, diagnostics, health
@@ -42,7 +41,8 @@ def _new_app(settings: Settings) -> FastAPI:
     return FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **common)
 
 
-def build_app(settings: Settings) -> FastAPI:
+def build_app(settings: Settings, *, access_log: TextIO | None = None) -> FastAPI:
+    """The app for settings; with access_log, one JSON line per request goes there."""
     app = _new_app(settings)
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
@@ -78,7 +78,9 @@ def build_app(settings: Settings) -> FastAPI:
         max_age=settings.max_age,
     )
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(AccessLogMiddleware)
+    # Access lines are info records: a LOG_LEVEL above info leaves them out entirely.
+    if access_log is not None and settings.log_level in ("info", "debug"):
+        app.add_middleware(AccessLogMiddleware, stream=access_log)
     return app
 
 
@@ -94,5 +96,4 @@ def create_app() -> FastAPI:
         raise SystemExit(3) from None
     logging.getLogger("service").setLevel(settings.log_level.upper())
     # stdout, where uvicorn's own access log would go; ECS's awslogs driver ships it.
-    access_log.write_lines_to(sys.stdout)
-    return build_app(settings)
+    return build_app(settings, access_log=sys.stdout)

@@ -24,10 +24,15 @@ from tests.support.servers import Server, running_server
 UVICORN_ACCESS_LINE = re.compile(r'HTTP/1\.1" \d{3}')
 
 
+# Python buffers stdout in blocks when it is not a terminal, unless told otherwise (the image
+# sets PYTHONUNBUFFERED); a request's line must be out when the request is, either way.
+BUFFERED = {"PYTHONUNBUFFERED": ""}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("access") / "server.log"
-    with running_server(SETTINGS, log) as running:
+    with running_server({**SETTINGS, **BUFFERED}, log) as running:
         yield running
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
 from service.app import build_app
 from service.contract import GATEWAY_REQUEST_ID_HEADER
 from service.lambda_handler import LambdaHandler
-from service.middleware import access_log
 from service.middleware.access_log import (
     CLIENT_CHARS,
     HEADER_BYTES,
@@ -24,7 +22,6 @@ from service.middleware.access_log import (
     PATH_CHARS,
     AccessLogMiddleware,
     access_line,
-    write_lines_to,
 )
 from service.settings import Settings
 from tests.service.conftest import SETTINGS, make_client
@@ -33,17 +30,10 @@ from tests.service.test_lambda import event, invoke
 GATEWAY = GATEWAY_REQUEST_ID_HEADER.lower().encode()
 
 
-@pytest.fixture
-def stream() -> Iterator[io.StringIO]:
-    """Access lines written as create_app has them written, to a string instead of stdout."""
-    log = access_log.log
-    saved = (log.handlers[:], log.level, log.propagate)
-    sink = io.StringIO()
-    write_lines_to(sink)
-    log.setLevel(logging.INFO)
-    yield sink
-    log.handlers, log.propagate = saved[0], saved[2]
-    log.setLevel(saved[1])
+def logging_client(stream: io.StringIO) -> TestClient:
+    """The app in-process, writing its access lines to stream as create_app has it write them."""
+    app = build_app(Settings.model_validate(SETTINGS), access_log=stream)
+    return TestClient(app, raise_server_exceptions=False)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
@@ -117,25 +107,34 @@ def test_last_gateway_header_wins() -> None:
     assert line["gateway_request_id"] == "from-gateway"
 
 
-def test_request_id_is_the_one_the_response_carries(stream: io.StringIO) -> None:
-    response = make_client(**SETTINGS).get("/api/items")
+def test_request_id_is_the_one_the_response_carries() -> None:
+    stream = io.StringIO()
+    response = logging_client(stream).get("/api/items")
     [line] = lines(stream)
     assert line["request_id"] == response.headers["x-request-id"]
 
 
-def test_building_the_app_twice_never_doubles_lines(stream: io.StringIO) -> None:
-    write_lines_to(stream)  # as a second create_app in one process would
-    make_client(**SETTINGS).get("/api/items")
-    assert len(lines(stream)) == 1
+@pytest.mark.parametrize(("level", "written"), [("debug", 1), ("info", 1), ("warning", 0)])
+def test_log_level_above_info_leaves_the_access_log_out(level: str, written: int) -> None:
+    stream = io.StringIO()
+    app = build_app(Settings.model_validate({**SETTINGS, "LOG_LEVEL": level}), access_log=stream)
+    TestClient(app).get("/api/items")
+    assert len(lines(stream)) == written
 
 
-def test_below_info_no_line_is_written(stream: io.StringIO) -> None:
-    access_log.log.setLevel(logging.WARNING)
-    make_client(**SETTINGS).get("/api/items")
-    assert stream.getvalue() == ""
+def test_without_a_stream_nothing_is_logged_and_nothing_fails() -> None:
+    assert make_client(**SETTINGS).get("/api/items").status_code == 200
 
 
-def _call(app: Any) -> None:
+def test_stream_that_cannot_be_written_costs_the_caller_nothing() -> None:
+    stream = io.StringIO()
+    stream.close()  # as a log driver that went away
+    app = build_app(Settings.model_validate(SETTINGS), access_log=stream)
+    # An exception after the answer would make the server close the caller's connection.
+    assert TestClient(app, raise_server_exceptions=True).get("/api/items").status_code == 200
+
+
+def _call(app: Any, stream: io.StringIO) -> None:
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -146,27 +145,27 @@ def _call(app: Any) -> None:
 
     async def run() -> None:
         with pytest.raises(RuntimeError):
-            await AccessLogMiddleware(app)(scope, receive, send)
+            await AccessLogMiddleware(app, stream=stream)(scope, receive, send)
 
     # In a thread with its own loop: in a full run, Playwright's sync API owns this thread's.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, run()).result(timeout=10)
 
 
-def test_exception_that_escapes_the_app_is_logged_as_500(stream: io.StringIO) -> None:
+def test_exception_that_escapes_the_app_is_logged_as_500() -> None:
     async def crash(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("past every handler")
 
-    _call(crash)
+    stream = io.StringIO()
+    _call(crash, stream)
     [line] = lines(stream)
     assert line["status"] == 500
 
 
 @pytest.mark.parametrize("kind", ["rest_v1", "http_v2"])
-def test_as_a_lambda_function_the_gateway_id_comes_from_the_event(
-    stream: io.StringIO, kind: str
-) -> None:
-    handler = LambdaHandler(build_app(Settings.model_validate(SETTINGS)))
+def test_as_a_lambda_function_the_gateway_id_comes_from_the_event(kind: str) -> None:
+    stream = io.StringIO()
+    handler = LambdaHandler(build_app(Settings.model_validate(SETTINGS), access_log=stream))
     request = event(kind, "GET", "/api/items")
     invoke(handler, request)
     [line] = lines(stream)
