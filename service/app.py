@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Final
+from typing import Any, Final, TextIO
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from service.middleware import (
+    AccessLogMiddleware,
     BodyLimitMiddleware,
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
@@ -40,7 +41,8 @@ def _new_app(settings: Settings) -> FastAPI:
     return FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **common)
 
 
-def build_app(settings: Settings) -> FastAPI:
+def build_app(settings: Settings, *, access_log: TextIO | None = None) -> FastAPI:
+    """The app for settings; with access_log, one JSON line per request goes there."""
     app = _new_app(settings)
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
@@ -58,12 +60,13 @@ def build_app(settings: Settings) -> FastAPI:
         # request, which was half of what the service cost over a bare app (see README).
         app.router.routes.extend(router.routes)
 
-    # Last added is outermost: CORS -> request id -> errors -> body limit -> routes.
+    # Last added is outermost: access log -> request id -> CORS -> errors -> body limit -> routes.
     # Everything that can answer on its own (a crash's 500, a 413) sits inside CORS, so the page
-    # can read the answer instead of seeing a CORS error.
+    # can read the answer instead of seeing a CORS error. CORS answers preflights itself, so
+    # what must see every request sits outside it: the request id (a preflight carries one too)
+    # and, outermost, the access log, which then sees each final status and the id it was given.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allow_origins,
@@ -74,6 +77,10 @@ def build_app(settings: Settings) -> FastAPI:
         expose_headers=settings.expose_headers,
         max_age=settings.max_age,
     )
+    app.add_middleware(RequestIdMiddleware)
+    # Access lines are info records: a LOG_LEVEL above info leaves them out entirely.
+    if access_log is not None and settings.log_level in ("info", "debug"):
+        app.add_middleware(AccessLogMiddleware, stream=access_log)
     return app
 
 
@@ -88,4 +95,5 @@ def create_app() -> FastAPI:
             print(f"error: {line}", file=sys.stderr)
         raise SystemExit(3) from None
     logging.getLogger("service").setLevel(settings.log_level.upper())
-    return build_app(settings)
+    # stdout, where uvicorn's own access log would go; ECS's awslogs driver ships it.
+    return build_app(settings, access_log=sys.stdout)
