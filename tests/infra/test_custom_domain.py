@@ -1,12 +1,13 @@
-"""The custom-domain variant: the only way CloudFront can enforce TLS 1.2 for viewers."""
+"""The whole app with a custom domain: the only way CloudFront can enforce TLS 1.2 for viewers."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from aws_cdk.assertions import Capture, Match, Template
 
-from tests.infra.conftest import Synth, cdk_json_context, only, resources, synthesize
+from service.contract import Env
+from tests.infra.conftest import Synth, cdk_json_context, synthesize
+from tests.infra.templates import assert_output, every_task_definition_sets, get_att, stack_output
 
 DOMAIN = "app.example.com"
 CERTIFICATE = "arn:aws:acm:us-east-1:000000000000:certificate/12345678-1234-1234-1234-000000000000"
@@ -22,39 +23,60 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(tmp_path_factory.mktemp("custom-domain"), context)
 
 
-def test_custom_domain_enforces_tls_1_2_for_viewers(custom: Synth) -> None:
-    _, distribution = only(custom.template(custom.stacks.edge), "AWS::CloudFront::Distribution")
-    config = distribution["Properties"]["DistributionConfig"]
-    assert config["Aliases"] == [DOMAIN]
-    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
-    assert config["ViewerCertificate"]["AcmCertificateArn"] == CERTIFICATE
-    assert config["ViewerCertificate"]["SslSupportMethod"] == "sni-only"
+@pytest.fixture(scope="module")
+def custom_edge(custom: Synth) -> Template:
+    return custom.template(custom.stacks.edge)
 
 
-def test_custom_domain_is_the_site_url_and_an_allowed_origin(custom: Synth) -> None:
-    edge = custom.raw(custom.stacks.edge)
-    assert edge["Outputs"]["SiteUrl"]["Value"] == f"https://{DOMAIN}"
-    backend = custom.template(custom.stacks.backend)
-    (task,) = resources(backend, "AWS::ECS::TaskDefinition").values()
-    environment = {
-        item["Name"]: item["Value"]
-        for item in task["Properties"]["ContainerDefinitions"][0]["Environment"]
-    }
-    origins = json.dumps(environment["CORS_ALLOW_ORIGINS"])
-    assert f"https://{DOMAIN}" in origins
-    assert "DomainName" in origins  # the *.cloudfront.net origin stays allowed too
+@pytest.fixture(scope="module")
+def custom_backend(custom: Synth) -> Template:
+    return custom.template(custom.stacks.backend)
 
 
-def test_custom_domain_gateway_errors_name_the_custom_origin(custom: Synth) -> None:
-    backend = custom.template(custom.stacks.backend)
-    responses = resources(backend, "AWS::ApiGateway::GatewayResponse")
-    assert len(responses) == 2
-    for response in responses.values():
-        allow = response["Properties"]["ResponseParameters"][
-            "gatewayresponse.header.Access-Control-Allow-Origin"
+def test_the_custom_domain_and_its_certificate_reach_the_distribution(custom_edge):
+    custom_edge.has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {
+            "DistributionConfig": {
+                "Aliases": [DOMAIN],
+                "ViewerCertificate": Match.object_like(
+                    {"AcmCertificateArn": CERTIFICATE, "MinimumProtocolVersion": "TLSv1.2_2021"}
+                ),
+            }
+        },
+    )
+
+
+def test_the_custom_domain_is_the_site_url(custom_edge):
+    custom_edge.has_output("SiteUrl", {"Value": f"https://{DOMAIN}"})
+
+
+def test_the_service_allows_the_custom_domain_and_the_cloudfront_origin(
+    custom, custom_edge, custom_backend
+):
+    output = Capture()
+    origins = {
+        "Fn::Join": [
+            "",
+            [f"https://{DOMAIN},https://", stack_output(custom.stacks.edge.stack_name, output)],
         ]
-        assert allow == f"'https://{DOMAIN}'"
+    }
+    every_task_definition_sets(custom_backend, {Env.ALLOW_ORIGINS: origins})
+    distribution = custom_edge.get_resource_id("AWS::CloudFront::Distribution")
+    assert_output(custom_edge, output, get_att(distribution, "DomainName"))
 
 
-def test_custom_domain_passes_cdk_nag(custom: Synth) -> None:
+def test_gateway_errors_name_the_custom_origin(custom_backend):
+    custom_backend.resource_count_is("AWS::ApiGateway::GatewayResponse", 2)
+    custom_backend.all_resources_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'https://{DOMAIN}'"
+            }
+        },
+    )
+
+
+def test_the_custom_domain_variant_passes_cdk_nag(custom):
     assert custom.synth_error is None

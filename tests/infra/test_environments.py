@@ -26,7 +26,7 @@ from infra.config.app_config import settings_index
 from infra.config.environment import ENVIRONMENTS, PROJECT, EnvironmentSettings
 from infra.stacks import Stacks, build
 from tests.infra.conftest import ROOT, Synth, cdk_json_context
-from tests.infra.test_config import _run_app
+from tests.infra.conftest import run_app as _run_app
 
 PARTS = ("Network", "Edge", "Backend", "Site")
 # CloudFormation: a stack name starts with a letter; letters, digits and hyphens; 128 at most.

@@ -17,7 +17,7 @@ from infra.config import AppConfig, ConfigError
 from service import contract
 from service.contract import Env
 from tests.infra.conftest import Synth, only, resources
-from tests.infra.test_config import _run_app
+from tests.infra.conftest import run_app as _run_app
 
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 

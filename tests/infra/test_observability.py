@@ -7,7 +7,7 @@ import pytest
 
 from infra.config import AppConfig, ConfigError
 from tests.infra.conftest import Synth, cdk_json_context, resources
-from tests.infra.test_config import _run_app
+from tests.infra.conftest import run_app as _run_app
 
 
 def test_the_app_has_one_alarm_topic_and_every_alarm_notifies_it(synth: Synth):

@@ -1,19 +1,27 @@
-"""The config parser: every error names the key and the value in one line."""
+"""AppConfig (infra/config/app_config.py): read from CDK context; every error names the key and
+the value in one line; the container environment it computes."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
-from infra.config import PREFIX, AppConfig, ConfigError, TaskSettings
-from infra.config.app_config import settings_index
+from infra.config import PREFIX, AppConfig, ConfigError, ServiceSettings, TaskSettings
+from infra.config.app_config import groups, index_settings, settings_index
 from infra.config.environment import ENVIRONMENTS
-from tests.infra.conftest import ROOT, cdk_json_context
+from infra.config.fields import Group, entries, setting
+from service import contract
+from service.contract import Env
+from tests.infra.templates import cdk_json_context
+
+SITE = "https://d111111abcdef8.cloudfront.net"
+SWITCHES = {
+    "diagnostics": Env.DIAGNOSTICS_ENABLED,
+    "demo_routes": Env.DEMO_ROUTES_ENABLED,
+    "api_docs": Env.API_DOCS_ENABLED,
+}
 
 
 def test_cdk_json_sets_only_values_that_differ_from_the_defaults():
@@ -55,10 +63,6 @@ def test_command_line_strings_are_parsed():
     assert config.cors.allow_credentials is True
     assert config.tasks.desired_count == 3
     assert config.network.nat_gateways == 2
-
-
-def test_stop_timeout_is_graceful_shutdown_plus_margin():
-    assert TaskSettings(graceful_shutdown_seconds=30).stop_timeout_seconds == 35
 
 
 BAD = [
@@ -226,55 +230,76 @@ def test_unprefixed_keys_unlike_ours_still_belong_to_cdk():
     AppConfig.from_context({"extraOriginsX": "1", "origins": "2", "stage": "3", "app": "4"})
 
 
-def _run_app(context: dict[str, object], outdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps(context),
-        "CDK_OUTDIR": str(outdir),
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-    }
-    return subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_every_setting_has_a_key_a_doc_and_a_parser():
+    index = settings_index()
+    assert len(index) == sum(len(entries(kind)) for kind in groups().values())
+    for key, (_, entry) in index.items():
+        assert key == "app:" + entry.spec.key
+        assert entry.spec.doc.endswith(".")
 
 
-@pytest.mark.parametrize(
-    ("context", "line"),
-    [
-        (
-            {"app:extraOrigins": "https://example.com/path"},
-            "error: app:extraOrigins=https://example.com/path: origin 'https://example.com/path' "
-            "has a path",
-        ),
-        ({"app:desiredCount": "ten"}, "error: app:desiredCount=ten: must be a whole number"),
-        ({"app:bogus": "1"}, "error: app:bogus=1: unknown setting"),
-        (
-            {"extraOrigins": "http://localhost:5173"},
-            "error: extraOrigins: did you mean app:extraOrigins?",
-        ),
-        ({"app:extraorigins": "x"}, "error: app:extraorigins: did you mean app:extraOrigins?"),
-        (
-            {"app:extraOrigins": "http://evil.example.com"},
-            "error: app:extraOrigins=http://evil.example.com: origin 'http://evil.example.com' "
-            "is cleartext http; http:// is accepted only for loopback hosts",
-        ),
-        (
-            {"app:throttleRateLimit": "10000", "app:throttleBurstLimit": "1"},
-            "error: app:throttleBurstLimit=1: must be >= 5000",
-        ),
-    ],
-)
-def test_app_py_fails_with_one_line_and_exit_code_1(tmp_path, context, line):
-    result = _run_app(context, tmp_path)
-    assert result.returncode == 1
-    errors = [row for row in result.stderr.splitlines() if row.startswith("error:")]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(line)
-    assert "Traceback" not in result.stderr
-    assert not list(tmp_path.glob("*.template.json"))
+def test_a_key_declared_twice_is_refused():
+    @dataclass(frozen=True, kw_only=True)
+    class Replicas(Group):
+        replicas: int = setting(default=2, key="replicas", doc="Copies.", bounds=(1, 5))
+
+    with pytest.raises(TypeError, match="app:replicas is declared twice"):
+        index_settings({"one": Replicas, "two": Replicas})
+
+
+def test_app_config_defaults_are_each_groups_defaults():
+    config = AppConfig()
+    for name, kind in groups().items():
+        assert getattr(config, name) == kind()
+
+
+# ---- the container environment ------------------------------------------------------------
+
+
+def _environment(config: AppConfig) -> dict[str, str]:
+    return config.container_environment(allow_origins=[SITE], trusted_networks="10.0.0.0/16")
+
+
+def test_the_default_environment_keeps_debug_demo_and_docs_routes_closed():
+    environment = _environment(AppConfig())
+    assert {environment[name] for name in SWITCHES.values()} == {"false"}
+
+
+@pytest.mark.parametrize("switch", sorted(SWITCHES))
+def test_each_switch_opens_only_its_own_routes(switch):
+    environment = _environment(AppConfig(service=ServiceSettings(**{switch: True})))
+    expected = {name: "true" if field == switch else "false" for field, name in SWITCHES.items()}
+    assert {name: environment[name] for name in SWITCHES.values()} == expected
+
+
+def test_the_body_limit_reaches_the_environment():
+    environment = _environment(AppConfig(service=ServiceSettings(max_body_bytes=4096)))
+    assert environment[Env.MAX_BODY_BYTES] == "4096"
+    assert _environment(AppConfig())[Env.MAX_BODY_BYTES] == str(contract.DEFAULT_MAX_BODY_BYTES)
+
+
+def test_the_sites_origins_come_first_and_the_extra_origins_follow():
+    config = AppConfig.from_context({"app:extraOrigins": "http://localhost:5173"})
+    environment = _environment(config)
+    assert environment[Env.ALLOW_ORIGINS] == f"{SITE},http://localhost:5173"
+
+
+def test_forwarded_headers_are_trusted_from_the_given_network_only():
+    environment = _environment(AppConfig())
+    assert environment[Env.FORWARDED_ALLOW_IPS] == "10.0.0.0/16"
+    with pytest.raises(ValueError, match="trusts forwarded headers from anyone"):
+        AppConfig().container_environment(allow_origins=[SITE], trusted_networks="*")
+
+
+def test_every_variable_name_comes_from_the_contract():
+    names = {value for key, value in vars(Env).items() if not key.startswith("_")}
+    environment = _environment(AppConfig())
+    assert set(environment) <= names
+    assert {
+        Env.ALLOW_ORIGINS,
+        Env.ALLOW_CREDENTIALS,
+        Env.FORWARDED_ALLOW_IPS,
+        Env.ROOT_PATH,
+        Env.PORT,
+        Env.GRACEFUL_SHUTDOWN_SECONDS,
+    } <= set(environment)
