@@ -17,6 +17,7 @@ from infra.components.container_service import (
 )
 from infra.config import LogSettings, TaskSettings
 from service import contract
+from service.contract import Env
 from tests.infra.templates import (
     VPC_CIDR,
     bare_stack,
@@ -44,7 +45,7 @@ SETTINGS = TaskSettings(
     deregistration_delay_seconds=45,
 )
 LOGS = LogSettings(retention_days=14)
-ENVIRONMENT = {"CORS_ALLOW_ORIGINS": "https://site.example.com", "UVICORN_PORT": "8000"}
+ENVIRONMENT = {Env.ALLOW_ORIGINS: "https://site.example.com", Env.PORT: "8000"}
 
 
 @dataclass
