@@ -295,9 +295,9 @@ def main() -> None:
             this_app.append((wall, cpu))
             for name in VARIANTS:
                 runs[name].append(_measure(name, tmpdir, context))
-        tests = None
+        tests = tests_cpu = None
         if not args.no_tests:
-            tests, _, _ = _run(
+            tests, tests_cpu, _ = _run(
                 [PYTHON, "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider"],
                 ROOT,
                 _env(tmpdir / "pytest"),
@@ -313,8 +313,8 @@ def main() -> None:
     ):
         walls = ", ".join(f"{r[0]:.2f}" for r in results)
         print(f"{name:50} {median:9.2f} {cpu:7.2f}  {walls}")
-    if tests is not None:
-        print(f"{'infra tests: pytest tests/infra -q':50} {tests:9.2f}")
+    if tests is not None and tests_cpu is not None:
+        print(f"{'infra tests: pytest tests/infra -q':50} {tests:9.2f} {tests_cpu:7.2f}")
     print()
     print(f"this app / one-bucket app   : {synth / floor:5.2f}x wall, "
           f"{synth_cpu / floor_cpu:5.2f}x CPU")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk.assertions import Capture, Match, Template
 
 from cors_doctor.cli import find_output
+from infra import limits
 from infra.components.container_service import LISTENER_PORT
 from infra.components.frontend import ENTRY_FILE
 from infra.components.frontend_deployment import RUNTIME_CONFIG_FILE
@@ -149,7 +150,7 @@ def test_the_stop_timeout_leaves_uvicorn_its_configured_graceful_shutdown(synth,
     backend.has_resource_properties(
         "AWS::ECS::TaskDefinition", {"ContainerDefinitions": container_with(StopTimeout=stop)}
     )
-    assert graceful < stop.as_number() <= 120
+    assert graceful < stop.as_number() <= limits.MAX_STOP_TIMEOUT_SECONDS
 
 
 def test_the_task_settings_reach_the_service(synth, backend):

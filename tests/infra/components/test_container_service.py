@@ -17,7 +17,7 @@ from infra.components.container_service import (
 )
 from infra.config import AlarmSettings, LogSettings, TaskSettings
 from service import contract
-from service.contract import HEALTH_CHECK_COMMAND
+from service.contract import HEALTH_CHECK_COMMAND, Env
 from tests.infra.templates import (
     bare_stack,
     container_with,
@@ -44,7 +44,7 @@ SETTINGS = TaskSettings(
     deregistration_delay_seconds=45,
 )
 LOGS = LogSettings(retention_days=14)
-ENVIRONMENT = {"CORS_ALLOW_ORIGINS": "https://site.example.com", "UVICORN_PORT": "8000"}
+ENVIRONMENT = {Env.ALLOW_ORIGINS: "https://site.example.com", Env.PORT: "8000"}
 
 
 @dataclass
