@@ -63,13 +63,9 @@ def test_the_backend_runs_in_the_networks_vpc(synth, network, backend):
     assert_output(network, output, ref(vpc))
 
 
-
-
 def test_the_network_settings_reach_the_vpc(synth, network):
     network.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": synth.config.network.vpc_cidr})
     network.resource_count_is("AWS::EC2::NatGateway", synth.config.network.nat_gateways)
-
-
 
 
 # ---- edge -> backend ---------------------------------------------------------------------

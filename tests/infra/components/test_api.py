@@ -84,10 +84,6 @@ def test_the_nlb_is_internal_and_balances_across_zones(built):
     )
 
 
-
-
-
-
 def test_the_nlb_listener_forwards_tcp_to_the_alb_target_group(built):
     group = logical_id(built.api.target_group)
     built.template.has_resource_properties(

@@ -318,8 +318,6 @@ def test_the_alb_is_created_after_the_policy_that_lets_elb_write_its_logs(built)
     )
 
 
-
-
 def test_nothing_admits_the_whole_internet(template):
     # The listener is created with open=False: CDK must not add 0.0.0.0/0 ingress.
     anywhere = Match.array_with([Match.object_like({"CidrIp": "0.0.0.0/0"})])
