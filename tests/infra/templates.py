@@ -8,7 +8,10 @@ helpers only build the patterns and the bare stacks constructs are tested on.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -151,3 +154,21 @@ def _file_assets(outdir: Path, stack: cdk.Stack) -> list[tuple[Path, set[str]]]:
         (outdir / asset["source"]["path"], {d["objectKey"] for d in asset["destinations"].values()})
         for asset in manifest["files"].values()
     ]
+
+
+def cfn_lint_output(templates: Iterable[Path | str]) -> str | None:
+    """Run cfn-lint (the project's config) over the templates; None if clean, else its report."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--config-file",
+            str(ROOT / ".cfnlintrc.yaml"),
+            "--",
+            *sorted(str(path) for path in templates),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return None if result.returncode == 0 else result.stdout + result.stderr
