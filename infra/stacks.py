@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.network import Network
@@ -25,16 +27,41 @@ SERVICE_DIR = ROOT / "service"
 FRONTEND_DIR = ROOT / "frontend"
 
 
+def _key(
+    stack: Stack, config: AppConfig, description: str, *, retain: bool = False
+) -> kms.IKey | None:
+    """The stack's own customer managed key with app:kms, else None (AWS's service keys).
+
+    One per stack: a key shared across stacks would tie their deployments together.
+    """
+    if not config.security.kms:
+        return None
+    return EncryptionKey(stack, "EncryptionKey", description=description, retain=retain).key
+
+
 class NetworkStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="VPC over two AZs with flow logs")
-        self.network = Network(self, "Network", settings=config.network, logs=config.logs)
+        self.network = Network(
+            self,
+            "Network",
+            settings=config.network,
+            logs=config.logs,
+            encryption_key=_key(self, config, "VPC flow logs"),
+        )
 
 
 class EdgeStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="SPA bucket and CloudFront (OAC)")
-        self.edge = FrontendEdge(self, "Frontend", settings=config.site, logs=config.logs)
+        self.edge = FrontendEdge(
+            self,
+            "Frontend",
+            settings=config.site,
+            logs=config.logs,
+            # The site bucket outlives the stack (retained), and so must its key.
+            encryption_key=_key(self, config, "Site bucket", retain=True),
+        )
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
 
 
@@ -49,6 +76,7 @@ class BackendStack(Stack):
         edge: FrontendEdge,
     ) -> None:
         super().__init__(scope, construct_id, description="Fargate service, ALB, NLB, REST API")
+        key = _key(self, config, "Service logs and API access logs")
         # "Service" stays its id: CloudFormation's logical ids derive from it.
         self.container_service = ContainerService(
             self,
@@ -61,6 +89,7 @@ class BackendStack(Stack):
             environment=config.container_environment(
                 allow_origins=edge.browser_origins, trusted_networks=network.cidr
             ),
+            encryption_key=key,
         )
         self.api = Api(
             self,
@@ -73,6 +102,7 @@ class BackendStack(Stack):
             alb_port=LISTENER_PORT,
             site_origin=edge.site_origin,
             allow_credentials=config.cors.allow_credentials,
+            encryption_key=key,
         )
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
 

@@ -11,6 +11,7 @@ from infra.config.cors import CorsSettings
 from infra.config.fields import PREFIX, ConfigError
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
+from infra.config.security import SecuritySettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
@@ -23,6 +24,7 @@ __all__ = [
     "CorsSettings",
     "LogSettings",
     "NetworkSettings",
+    "SecuritySettings",
     "ServiceSettings",
     "SiteSettings",
     "TaskSettings",

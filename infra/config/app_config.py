@@ -15,6 +15,7 @@ from infra.config.cors import CorsSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
+from infra.config.security import SecuritySettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
@@ -37,6 +38,7 @@ class AppConfig:
     api: ApiSettings = field(default_factory=ApiSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     def __post_init__(self) -> None:
         # Relations between groups; each group has checked its own fields already.
