@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
@@ -75,7 +76,7 @@ def test_cloudwatch_logs_may_use_the_key_only_for_this_accounts_log_groups(kms_s
 def test_site_bucket_uses_the_edge_key_with_bucket_keys_and_access_logs_stay_sse_s3(kms_synth):
     edge = kms_synth.template(kms_synth.stacks.edge)
     (key_id,) = resources(edge, "AWS::KMS::Key")
-    by_algorithm: dict[str, list[dict[str, object]]] = {}
+    by_algorithm: dict[str, list[dict[str, Any]]] = {}
     for bucket in resources(edge, "AWS::S3::Bucket").values():
         (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         default = rule["ServerSideEncryptionByDefault"]
