@@ -26,11 +26,11 @@ def main() -> int:
     app = cdk.App()
     try:
         config = AppConfig.from_context(app.node.get_all_context(), region=deploy_region())
+        build(app, config)
     except ConfigError as exc:
         # One line naming key and value; a traceback through jsii would bury it.
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    build(app, config)
     # cdk-nag 3 is a policy-validation plugin: any unacknowledged finding, warnings included,
     # fails synth and is listed in cdk.out/validation-report.json.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))

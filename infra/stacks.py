@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.components.alarm_topic import AlarmTopic
@@ -18,21 +19,42 @@ from infra.components.alarms import Alarms
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
 from infra.components.dashboard import RequestPathDashboard
+from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.network import Network
 from infra.components.waf import AclScope, WebAcl
-from infra.config import AppConfig
+from infra.config import AppConfig, ConfigError, Ingress
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
 FRONTEND_DIR = ROOT / "frontend"
+# The ingresses this version can build (see infra.config.topology); the rest stop synth.
+BUILT_INGRESSES = frozenset({Ingress.REST_NLB})
+
+
+def _key(
+    stack: Stack, config: AppConfig, description: str, *, retain: bool = False
+) -> kms.IKey | None:
+    """The stack's own customer managed key with app:kms, else None (AWS's service keys).
+
+    One per stack: a key shared across stacks would tie their deployments together.
+    """
+    if not config.security.kms:
+        return None
+    return EncryptionKey(stack, "EncryptionKey", description=description, retain=retain).key
 
 
 class NetworkStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="VPC over two AZs with flow logs")
-        self.network = Network(self, "Network", settings=config.network, logs=config.logs)
+        self.network = Network(
+            self,
+            "Network",
+            settings=config.network,
+            logs=config.logs,
+            encryption_key=_key(self, config, "VPC flow logs"),
+        )
 
 
 class EdgeStack(Stack):
@@ -50,6 +72,8 @@ class EdgeStack(Stack):
             settings=config.site,
             logs=config.logs,
             web_acl_arn=self.firewall.arn if self.firewall else None,
+            # The site bucket outlives the stack (retained), and so must its key.
+            encryption_key=_key(self, config, "Site bucket", retain=True),
         )
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
 
@@ -67,6 +91,7 @@ class BackendStack(Stack):
         super().__init__(
             scope, construct_id, description="Fargate service, ALB, NLB, REST API, alarms"
         )
+        key = _key(self, config, "Service logs and API access logs")
         # First: the service's deployment alarms notify it.
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
         # "Service" stays its id: CloudFormation's logical ids derive from it.
@@ -85,6 +110,7 @@ class BackendStack(Stack):
             ),
             alarms=config.alarms,
             alarm_topic=self.alarm_topic.topic,
+            encryption_key=key,
         )
         self.api = Api(
             self,
@@ -98,6 +124,7 @@ class BackendStack(Stack):
             site_origin=edge.site_origin,
             allow_credentials=config.cors.allow_credentials,
             waf_attached=config.waf.enabled,
+            encryption_key=key,
         )
         self.firewall = (
             WebAcl(
@@ -171,6 +198,9 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
     Stack names come from the config's environment (`CorsSafeNetwork`, or
     `CorsSafe-<envName>-Network`), so several environments can share one App and one account.
     """
+    ingress = config.topology.chosen_ingress
+    if ingress not in BUILT_INGRESSES:
+        raise ConfigError("app:ingress", "is not built yet in this version", value=ingress.value)
     name = config.environment.stack_name
     network = NetworkStack(scope, name("Network"), config=config)
     edge = EdgeStack(scope, name("Edge"), config=config)

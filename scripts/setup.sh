@@ -2,6 +2,7 @@
 # Idempotent set-up for a fresh machine (Python 3.11, Node 20, apt). Sourced by the other
 # scripts; each step is skipped when what it would install is already in place.
 #   setup.sh [--test]   --test also installs the test tools (nginx, chromium, wrk, openssl;
+#                       checkov in .venv-checkov;
 #                       podman, runc, debootstrap and the stand-in base image for the service
 #                       image's tests)
 set -euo pipefail
@@ -69,6 +70,23 @@ if [ ! -f "$stamp" ]; then
   fi
   rm -f "$log" .venv/.req-*
   touch "$stamp" "$synth_stamp"
+fi
+
+# checkov (tests only) in its own virtualenv: it pins packaging<24, which pytest cannot share.
+if [ "$WANT_TEST" = 1 ]; then
+  checkov_stamp=".venv-checkov/.req-$(hash_of requirements-checkov.txt)"
+  if [ ! -f "$checkov_stamp" ]; then
+    [ -x .venv-checkov/bin/python ] || { say "creating .venv-checkov"; python3 -m venv .venv-checkov; }
+    say "installing checkov (requirements-checkov.txt)"
+    log=$(mktemp)
+    if ! .venv-checkov/bin/python -m pip install -q --disable-pip-version-check \
+        -r requirements-checkov.txt >"$log" 2>&1; then
+      grep -v '^WARNING: Location' "$log" >&2 || true
+      die "pip install of checkov failed (see above)"
+    fi
+    rm -f "$log" .venv-checkov/.req-*
+    touch "$checkov_stamp"
+  fi
 fi
 
 # Node: the pinned CDK CLI.

@@ -8,11 +8,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk.region_info import FactName
 from constructs import Construct
 
+from infra import checkov
 from infra.components.alarms import DeploymentAlarms
 from infra.components.log_bucket import LogBucket
 from infra.config import AlarmSettings, LogSettings, TaskSettings
@@ -38,6 +40,8 @@ class ContainerService(Construct):
         vpc: the VPC; the tasks use its private subnets (with egress, for the image pull).
         load_balancer_subnets: the subnets the ALB lives in, which hold only load balancers:
             their ranges are what the service trusts (in `environment`).
+        encryption_key: a customer managed key for the app's logs (app:kms). Default: None
+            (CloudWatch Logs' own key).
         image_directory: the Docker build context of the service's image (built at deploy).
         environment: the container's complete environment (the contract's names).
         alarms: the deployment alarms' threshold (see AlarmSettings).
@@ -67,6 +71,7 @@ class ContainerService(Construct):
         environment: Mapping[str, str],
         alarms: AlarmSettings,
         alarm_topic: sns.ITopic,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
@@ -80,7 +85,10 @@ class ContainerService(Construct):
             "Logs",
             retention=retention(logs.retention_days),
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=encryption_key,
         )
+        if encryption_key is None:
+            checkov.skip(self.log_group, "CKV_AWS_158", checkov.LOGS_WITHOUT_CUSTOMER_KEY)
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "Task",
@@ -258,6 +266,12 @@ class ContainerService(Construct):
                 "role needs Resource '*' for it.",
                 findings=["Resource::*"],
             )
+        plain_http = (
+            "Internal ALB reached only from inside the VPC (the NLB behind API Gateway's VPC "
+            "link); TLS ends at API Gateway, and an internal name has no public certificate."
+        )
+        for check_id in ("CKV_AWS_2", "CKV_AWS_103"):
+            checkov.skip(self.listener, check_id, plain_http)
 
 
 def _log_alb_access(alb: elbv2.ApplicationLoadBalancer, bucket: s3.Bucket) -> None:

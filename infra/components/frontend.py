@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra import csp
+from infra import checkov, csp
 from infra.components.log_bucket import LogBucket
 from infra.config import LogSettings, SiteSettings
 from infra.nag import acknowledge
@@ -26,6 +27,9 @@ class FrontendEdge(Construct):
         logs: how long the access logs (S3 and CloudFront) are kept.
         web_acl_arn: the ARN of a CLOUDFRONT-scope WAF web ACL (us-east-1) for the
             distribution. Default None: no web ACL, and cdk-nag's CFR2 finding is acknowledged.
+        encryption_key: a customer managed key for the site bucket (app:kms); SSE-KMS with
+            S3 bucket keys. The access-log bucket keeps SSE-S3, the only encryption
+            CloudFront's standard logs can be written to. Default: None (SSE-S3).
 
     Attributes:
         bucket: the private site bucket (CloudFront reads it through OAC).
@@ -45,6 +49,7 @@ class FrontendEdge(Construct):
         settings: SiteSettings,
         logs: LogSettings,
         web_acl_arn: str | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = LogBucket(
@@ -55,7 +60,13 @@ class FrontendEdge(Construct):
             "Site",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            # With a key CDK's OAC origin lets CloudFront decrypt: it adds a key policy statement
+            # for any distribution of this account (the distribution's own ARN would be a cycle).
+            encryption=(
+                s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED
+            ),
+            encryption_key=encryption_key,
+            bucket_key_enabled=True if encryption_key else None,
             enforce_ssl=True,
             versioned=True,
             server_access_logs_bucket=self.access_logs.bucket,
@@ -140,6 +151,13 @@ class FrontendEdge(Construct):
             log_file_prefix="cloudfront/",
             web_acl_id=web_acl_arn,
         )
+        if encryption_key is not None:
+            # CDK's OAC origin warns on the key's parent construct.
+            Annotations.of(encryption_key.node.scope or encryption_key).acknowledge_warning(
+                "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
+                "The key lets CloudFront decrypt for any distribution of this account: naming "
+                "this distribution would make key, bucket and distribution a cycle (README).",
+            )
         # The origin browsers send from this site, without a path (CORS compares it exactly).
         self.cloudfront_origin = f"https://{self.distribution.distribution_domain_name}"
         self.site_origin = (
@@ -155,18 +173,18 @@ class FrontendEdge(Construct):
             "The site is public worldwide by design; no geo restriction applies.",
         )
         if web_acl_arn is None:
-            acknowledge(
-                self.distribution,
-                "AwsSolutions-CFR2",
+            no_waf = (
                 "Static files only, no dynamic origin behind this distribution; a web ACL costs "
                 "money every month, so it is the operator's choice (app:cloudFrontWaf=true in "
-                "us-east-1, see README).",
+                "us-east-1, see README)."
             )
+            acknowledge(self.distribution, "AwsSolutions-CFR2", no_waf)
+            checkov.skip(self.distribution, "CKV_AWS_68", no_waf)
         if certificate is None:
-            acknowledge(
-                self.distribution,
-                "AwsSolutions-CFR4",
+            default_certificate = (
                 "Without a custom domain CloudFront serves its own *.cloudfront.net certificate, "
                 "whose viewer TLS policy cannot be raised; set siteDomainName and "
-                "siteCertificateArn to enforce TLSv1.2_2021.",
+                "siteCertificateArn to enforce TLSv1.2_2021."
             )
+            acknowledge(self.distribution, "AwsSolutions-CFR4", default_certificate)
+            checkov.skip(self.distribution, "CKV_AWS_174", default_certificate)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Tags, aws_logs
+from aws_cdk import RemovalPolicy, Stack, Tags, aws_logs
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra import checkov
 from infra.config import LogSettings, NetworkSettings
 from infra.limits import AZ_COUNT
 from infra.retention import retention
@@ -22,6 +24,8 @@ class Network(Construct):
     Args:
         settings: the address ranges and the NAT gateways (see NetworkSettings).
         logs: the flow logs' retention.
+        encryption_key: a customer managed key for the flow logs (app:kms). Default: None
+            (CloudWatch Logs' own key).
 
     Attributes:
         vpc: the VPC.
@@ -39,6 +43,7 @@ class Network(Construct):
         *,
         settings: NetworkSettings,
         logs: LogSettings,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cidr = settings.vpc_cidr
@@ -47,7 +52,10 @@ class Network(Construct):
             "FlowLogs",
             retention=retention(logs.retention_days),
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=encryption_key,
         )
+        if encryption_key is None:
+            checkov.skip(self.flow_log_group, "CKV_AWS_158", checkov.LOGS_WITHOUT_CUSTOMER_KEY)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -93,3 +101,13 @@ class Network(Construct):
             subnet.node.add_dependency(self.load_balancer_block)
             Tags.of(subnet).add("Name", subnet.node.path)
             self.load_balancer_subnets.append(subnet)
+        # CDK removes the default security group's rules with a custom resource whose provider
+        # is a stack-level singleton, so it can only be found by its path in the stack.
+        provider = Stack.of(self).node.try_find_child(
+            "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+        )
+        if provider is not None:
+            checkov.skip_deployment_function(
+                provider.node.find_child("Handler"),
+                "CDK's handler that removes the default security group's rules",
+            )

@@ -13,9 +13,11 @@ from infra.config.environment import EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
+from infra.config.security import SecuritySettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
+from infra.config.topology import Compute, Ingress, TopologySettings
 from infra.config.waf import WafSettings
 
 __all__ = [
@@ -23,13 +25,17 @@ __all__ = [
     "AlarmSettings",
     "ApiSettings",
     "AppConfig",
+    "Compute",
     "ConfigError",
     "CorsSettings",
     "EnvironmentSettings",
+    "Ingress",
     "LogSettings",
     "NetworkSettings",
+    "SecuritySettings",
     "ServiceSettings",
     "SiteSettings",
     "TaskSettings",
+    "TopologySettings",
     "WafSettings",
 ]

@@ -18,9 +18,11 @@ from infra.config.environment import ENV_NAME, ENVIRONMENTS, EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
+from infra.config.security import SecuritySettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
+from infra.config.topology import TopologySettings
 from infra.config.waf import RATE_WINDOW_SECONDS, WafSettings
 from service import contract
 
@@ -35,6 +37,7 @@ class AppConfig:
     """
 
     environment: EnvironmentSettings = field(default_factory=EnvironmentSettings)
+    topology: TopologySettings = field(default_factory=TopologySettings)
     cors: CorsSettings = field(default_factory=CorsSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
@@ -44,6 +47,7 @@ class AppConfig:
     logs: LogSettings = field(default_factory=LogSettings)
     waf: WafSettings = field(default_factory=WafSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     def __post_init__(self) -> None:
         # Relations between groups; each group has checked its own fields already.
@@ -120,6 +124,12 @@ class AppConfig:
         config.waf.require_region(region)
         return config
 
+    @property
+    def root_path(self) -> str:
+        """The path in front of every route in public URLs: the REST stage, which the gateway
+        strips before the service sees the request, or nothing for the other ingresses."""
+        return self.api.root_path if self.topology.chosen_ingress.has_stage_prefix else ""
+
     def container_environment(
         self, *, allow_origins: Iterable[str], trusted_networks: str
     ) -> dict[str, str]:
@@ -132,7 +142,7 @@ class AppConfig:
             allow_credentials=self.cors.allow_credentials,
             # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
             forwarded_allow_ips=contract.validate_networks(trusted_networks),
-            root_path=self.api.root_path,
+            root_path=self.root_path,
             graceful_shutdown_seconds=self.tasks.graceful_shutdown_seconds,
             max_body_bytes=self.service.max_body_bytes,
             # Closed unless the operator opens them (app:diagnostics, demoRoutes, apiDocs).

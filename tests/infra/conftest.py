@@ -69,10 +69,11 @@ class Synth:
         return staged_text(self.outdir, stack, object_key, name)
 
 
-def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
-    """Synthesize the app as app.py does (cdk-nag included) with the given context."""
+def synthesize(outdir: Path, context: dict[str, Any], region: str | None = None) -> Synth:
+    """Synthesize the app as app.py does (cdk-nag included) with the given context, as if
+    deploying to `region` (default: no Region known, as without CDK_DEFAULT_REGION)."""
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    config = AppConfig.from_context(context)
+    config = AppConfig.from_context(context, region=region)
     app = cdk.App(outdir=str(outdir), context=context)
     stacks = build(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
