@@ -22,8 +22,20 @@ def deploy_region() -> str | None:
     return os.environ.get("CDK_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
 
 
+def builtin_validation() -> bool:
+    """Whether CDK's built-in CloudFormation validation runs during synth: only on request.
+
+    It starts a WebAssembly rules engine that costs seconds per synth (most of this app's synth
+    time, README "Synthesis"), and what it checks is covered by stronger gates the tests run
+    over every configuration they synthesize: cfn-lint (schemas and semantics), checkov and
+    cdk-nag (security rules); the tests' synth keeps it on as well. `CDK_VALIDATION=true`
+    turns it on here.
+    """
+    return os.environ.get("CDK_VALIDATION", "").lower() == "true"
+
+
 def main() -> int:
-    app = cdk.App()
+    app = cdk.App(builtin_cloud_formation_validation=builtin_validation())
     try:
         config = AppConfig.from_context(app.node.get_all_context(), region=deploy_region())
         build(app, config)

@@ -19,9 +19,9 @@ no access log at all (service.app).
 from __future__ import annotations
 
 import functools
-import json
 import time
-from typing import Any, Final, TextIO
+from json.encoder import encode_basestring_ascii
+from typing import Final, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,9 +36,9 @@ HEADER_BYTES: Final = 256
 GATEWAY_ID_BYTES: Final = 128
 
 _GATEWAY_HEADER: Final = GATEWAY_REQUEST_ID_HEADER.lower().encode("ascii")
-# ensure_ascii (the default): every control and non-ASCII character is escaped, so a line stays
-# one line whatever the caller sent. Compact separators: the log is billed by the byte.
-_encode: Final = json.JSONEncoder(separators=(",", ":")).encode
+# The json module's ASCII quoting (what json.dumps uses by default): every control and
+# non-ASCII character is escaped, so a line stays one line whatever the caller sent.
+_quote: Final = encode_basestring_ascii
 
 
 def _text(value: bytes | None, limit: int) -> str | None:
@@ -67,6 +67,10 @@ def _gateway_id_from_event(scope: Scope) -> bytes | None:
     return found.encode("utf-8", "backslashreplace") if isinstance(found, str) else None
 
 
+def _string(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
 def access_line(scope: Scope, *, started: float, duration: float, status: int, sent: int) -> str:
     """The request's log line: one JSON object, no newline inside."""
     origin = agent = gateway = None
@@ -80,23 +84,25 @@ def access_line(scope: Scope, *, started: float, duration: float, status: int, s
     if gateway is None:
         gateway = _gateway_id_from_event(scope)
     client = scope.get("client")
-    fields: dict[str, Any] = {
-        "time": _utc(started),
-        "method": str(scope["method"])[:METHOD_CHARS],
+    # Written out rather than json-encoding a dict: half the cost per request, and the same
+    # bytes (a test compares them with json.dumps of the fields). Every string goes through
+    # the json module's own quoting; the numbers are ints and a float's repr.
+    return (
+        f'{{"time":"{_utc(started)}",'
+        f'"method":{_quote(str(scope["method"])[:METHOD_CHARS])},'
         # As the app saw it: with the root path (the API stage) in front, without the query
         # string, which may carry what does not belong in a log.
-        "path": str(scope["path"])[:PATH_CHARS],
-        "status": status,
-        "duration_ms": round(duration * 1000, 3),
-        "bytes": sent,
-        "request_id": request_id_of(scope),
-        "gateway_request_id": _text(gateway, GATEWAY_ID_BYTES),
+        f'"path":{_quote(str(scope["path"])[:PATH_CHARS])},'
+        f'"status":{int(status)},'
+        f'"duration_ms":{round(duration * 1000, 3)!r},'
+        f'"bytes":{int(sent)},'
+        f'"request_id":{_quote(request_id_of(scope))},'
+        f'"gateway_request_id":{_string(_text(gateway, GATEWAY_ID_BYTES))},'
         # After uvicorn applied the trusted proxies' X-Forwarded-For.
-        "client": str(client[0])[:CLIENT_CHARS] if client else None,
-        "origin": _text(origin, HEADER_BYTES),
-        "user_agent": _text(agent, HEADER_BYTES),
-    }
-    return _encode(fields)
+        f'"client":{_string(str(client[0])[:CLIENT_CHARS] if client else None)},'
+        f'"origin":{_string(_text(origin, HEADER_BYTES))},'
+        f'"user_agent":{_string(_text(agent, HEADER_BYTES))}}}'
+    )
 
 
 class AccessLogMiddleware:

@@ -69,12 +69,19 @@ class Synth:
         return staged_text(self.outdir, stack, object_key, name)
 
 
+def new_app(outdir: Path, context: dict[str, Any]) -> cdk.App:
+    """An App as app.py makes it, but with CDK's built-in CloudFormation validation always on:
+    app.py runs it only with CDK_VALIDATION=true (it costs seconds per synth), the tests keep it
+    as one more gate over every configuration they synthesize."""
+    return cdk.App(outdir=str(outdir), context=context, builtin_cloud_formation_validation=True)
+
+
 def synthesize(outdir: Path, context: dict[str, Any], region: str | None = None) -> Synth:
     """Synthesize the app as app.py does (cdk-nag included) with the given context, as if
     deploying to `region` (default: no Region known, as without CDK_DEFAULT_REGION)."""
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     config = AppConfig.from_context(context, region=region)
-    app = cdk.App(outdir=str(outdir), context=context)
+    app = new_app(outdir, context)
     stacks = build(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     error: str | None = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 import pytest
 
-from tests.infra.conftest import run_app
+import app
+from tests.infra.conftest import cdk_json_context, new_app, run_app
 
 
 @pytest.mark.parametrize(
@@ -41,3 +43,21 @@ def test_app_py_fails_with_one_line_and_exit_code_1(tmp_path, context, line):
     assert errors[0].startswith(line)
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.template.json"))
+
+
+@pytest.mark.parametrize(
+    ("value", "runs"), [(None, False), ("false", False), ("true", True), ("TRUE", True)]
+)
+def test_app_py_runs_cdks_builtin_validation_only_when_asked(monkeypatch, value, runs):
+    if value is None:
+        monkeypatch.delenv("CDK_VALIDATION", raising=False)
+    else:
+        monkeypatch.setenv("CDK_VALIDATION", value)
+    assert app.builtin_validation() is runs
+
+
+def test_the_tests_synth_keeps_cdks_builtin_validation_as_a_gate(tmp_path):
+    stack = cdk.Stack(new_app(tmp_path, cdk_json_context()), "Probe")
+    cdk.CfnResource(stack, "Bucket", type="AWS::S3::Bucket", properties={"NotAProperty": 5})
+    with pytest.raises(RuntimeError, match="NotAProperty"):
+        stack.node.root.synth()  # type: ignore[attr-defined]

@@ -172,3 +172,26 @@ def test_as_a_lambda_function_the_gateway_id_comes_from_the_event(kind: str) -> 
     assert line["gateway_request_id"] == request["requestContext"]["requestId"]
     assert line["path"] == "/v1/api/items"
     assert line["client"] == "198.51.100.7"
+
+
+def test_line_is_byte_for_byte_what_json_dumps_writes_for_its_fields() -> None:
+    # The line is written out by hand for speed; it must stay exactly the json module's output.
+    hostile = '"\\\n\u2028\x00é<'
+    text = access_line(
+        {
+            "method": "GET" + hostile,
+            "path": "/api/" + hostile,
+            "headers": [
+                (b"origin", hostile.encode()),
+                (b"user-agent", b"\xff\xfe" + hostile.encode()),
+                (GATEWAY, b"gw-" + hostile.encode()),
+            ],
+            "client": (hostile, 1),
+            "state": {"request_id": "abc"},
+        },
+        started=1_700_000_000.5,
+        duration=0.0123456,
+        status=201,
+        sent=17,
+    )
+    assert text == json.dumps(json.loads(text), separators=(",", ":"))
