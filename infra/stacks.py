@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
 from infra.components.api import Api
@@ -22,6 +25,7 @@ from infra.components.dashboard import RequestPathDashboard
 from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
+from infra.components.http_api import HttpApiIngress
 from infra.components.network import Network
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, ConfigError, Ingress
@@ -30,7 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
 FRONTEND_DIR = ROOT / "frontend"
 # The ingresses this version can build (see infra.config.topology); the rest stop synth.
-BUILT_INGRESSES = frozenset({Ingress.REST_NLB})
+BUILT_INGRESSES = frozenset({Ingress.REST_NLB, Ingress.HTTP_API})
+BACKEND_DESCRIPTIONS = {
+    Ingress.REST_NLB: "Fargate service, ALB, NLB, REST API, alarms",
+    Ingress.HTTP_API: "Fargate service, ALB, HTTP API, alarms",
+}
 
 
 def _key(
@@ -88,9 +96,8 @@ class BackendStack(Stack):
         network: Network,
         edge: FrontendEdge,
     ) -> None:
-        super().__init__(
-            scope, construct_id, description="Fargate service, ALB, NLB, REST API, alarms"
-        )
+        ingress = config.topology.chosen_ingress
+        super().__init__(scope, construct_id, description=BACKEND_DESCRIPTIONS[ingress])
         key = _key(self, config, "Service logs and API access logs")
         # First: the service's deployment alarms notify it.
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
@@ -103,7 +110,8 @@ class BackendStack(Stack):
             vpc=network.vpc,
             load_balancer_subnets=network.load_balancer_subnets,
             image_directory=SERVICE_DIR,
-            # The service trusts X-Forwarded-* from the load balancers' subnets alone.
+            # The service trusts X-Forwarded-* from the load balancers' subnets alone: the
+            # ALB there is the last hop of every Fargate ingress.
             environment=config.container_environment(
                 allow_origins=edge.browser_origins,
                 trusted_networks=",".join(network.load_balancer_cidrs),
@@ -112,42 +120,58 @@ class BackendStack(Stack):
             alarm_topic=self.alarm_topic.topic,
             encryption_key=key,
         )
-        self.api = Api(
-            self,
-            "Api",
-            settings=config.api,
-            logs=config.logs,
-            vpc=network.vpc,
-            load_balancer_subnets=network.load_balancer_subnets,
-            alb_listener=self.container_service.listener,
-            alb_port=LISTENER_PORT,
-            site_origin=edge.site_origin,
-            allow_credentials=config.cors.allow_credentials,
-            waf_attached=config.waf.enabled,
-            encryption_key=key,
-        )
-        self.firewall = (
-            WebAcl(
-                self,
-                "Firewall",
-                settings=config.waf,
-                acl_scope=AclScope.REGIONAL,
-                # A public ALB joins this mapping when that ingress exists.
-                protected={"ApiStage": self.api.stage.stage_arn},
-                cors_origin=edge.site_origin,
-                allow_credentials=config.cors.allow_credentials,
-            )
-            if config.waf.enabled
-            else None
-        )
-        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
         service = self.container_service
+        self.api: Api | HttpApiIngress
+        self.firewall: WebAcl | None = None
+        nlb: tuple[elbv2.NetworkLoadBalancer, elbv2.NetworkTargetGroup] | None = None
+        if ingress is Ingress.HTTP_API:
+            self.api = HttpApiIngress(
+                self,
+                "HttpApi",
+                settings=config.api,
+                logs=config.logs,
+                vpc=network.vpc,
+                load_balancer_subnets=network.load_balancer_subnets,
+                alb_listener=service.listener,
+                alb_port=LISTENER_PORT,
+                encryption_key=key,
+            )
+            gateway = metrics.http_api_metrics(self.api.http_api)
+        else:
+            self.api = Api(
+                self,
+                "Api",
+                settings=config.api,
+                logs=config.logs,
+                vpc=network.vpc,
+                load_balancer_subnets=network.load_balancer_subnets,
+                alb_listener=service.listener,
+                alb_port=LISTENER_PORT,
+                site_origin=edge.site_origin,
+                allow_credentials=config.cors.allow_credentials,
+                waf_attached=config.waf.enabled,
+                encryption_key=key,
+            )
+            gateway = metrics.rest_stage_metrics(self.api.stage)
+            nlb = (self.api.load_balancer, self.api.target_group)
+            if config.waf.enabled:
+                self.firewall = WebAcl(
+                    self,
+                    "Firewall",
+                    settings=config.waf,
+                    acl_scope=AclScope.REGIONAL,
+                    # A public ALB joins this mapping when that ingress exists.
+                    protected={"ApiStage": self.api.stage.stage_arn},
+                    cors_origin=edge.site_origin,
+                    allow_credentials=config.cors.allow_credentials,
+                )
+        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
         self.alarms = Alarms(
             self,
             "Alarms",
             settings=config.alarms,
             topic=self.alarm_topic.topic,
-            stage=self.api.stage,
+            gateway=gateway,
             ecs_service=service.ecs_service,
             distribution=edge.distribution,
         )
@@ -155,9 +179,9 @@ class BackendStack(Stack):
             self,
             "Dashboard",
             distribution=edge.distribution,
-            stage=self.api.stage,
-            nlb=self.api.load_balancer,
-            nlb_target_group=self.api.target_group,
+            gateway=gateway,
+            nlb=nlb[0] if nlb else None,
+            nlb_target_group=nlb[1] if nlb else None,
             alb=service.load_balancer,
             alb_target_group=service.target_group,
             ecs_service=service.ecs_service,
@@ -165,9 +189,19 @@ class BackendStack(Stack):
         )
 
 
+class PublicApi(Protocol):
+    """What the site needs of whichever ingress carries the API."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def origin(self) -> str: ...
+
+
 class SiteStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api: Api
+        self, scope: Construct, construct_id: str, *, edge: FrontendEdge, api: PublicApi
     ) -> None:
         super().__init__(scope, construct_id, description="SPA files and runtime config.json")
         self.deployment = FrontendDeployment(

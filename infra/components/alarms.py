@@ -8,7 +8,6 @@ the running task count, so its absence is treated as a failure (BREACHING).
 from __future__ import annotations
 
 from aws_cdk import Aws, CfnCondition, Duration, Fn
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -129,12 +128,12 @@ class Alarms(Construct):
     Args:
         settings: the thresholds (see AlarmSettings).
         topic: the topic every alarm notifies.
-        stage: the API's stage.
+        gateway: the API gateway's figures (see metrics.GatewayMetrics).
         ecs_service: the service's Fargate service.
         distribution: the site's CloudFront distribution.
 
     Attributes:
-        api_errors, api_latency: the API stage's 5xx rate and p99 latency.
+        api_errors, api_latency: the API gateway's 5xx rate and p99 latency.
         cpu, memory: the tasks' average CPU and memory utilisation.
         tasks_missing: fewer tasks running than desired.
         cloudfront_errors: CloudFront's 5xx rate (only created in us-east-1, see above).
@@ -149,20 +148,17 @@ class Alarms(Construct):
         *,
         settings: AlarmSettings,
         topic: sns.ITopic,
-        stage: apigw.Stage,
+        gateway: metrics.GatewayMetrics,
         ecs_service: ecs.FargateService,
         distribution: cloudfront.Distribution,
     ) -> None:
         super().__init__(scope, construct_id)
-        one_minute = metrics.ONE_MINUTE
         self.api_errors = notifying_alarm(
             self,
             "ApiErrorRate",
             topic=topic,
             metric=metrics.error_rate(
-                stage.metric_server_error(period=one_minute),
-                stage.metric_count(statistic="Sum", period=one_minute),
-                label="API 5xx (% of requests)",
+                gateway.server_errors, gateway.requests, label="API 5xx (% of requests)"
             ),
             threshold=settings.error_rate_percent,
             comparison=ABOVE,
@@ -174,7 +170,7 @@ class Alarms(Construct):
             self,
             "ApiLatencyP99",
             topic=topic,
-            metric=stage.metric_latency(statistic="p99", period=one_minute),
+            metric=gateway.latency_p99,
             threshold=settings.latency_p99_ms,
             comparison=ABOVE,
             minutes=(3, 5),

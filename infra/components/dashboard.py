@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Final, cast
 
 from aws_cdk import Duration
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ecs as ecs
@@ -16,7 +15,7 @@ from constructs import Construct
 from infra.components import metrics
 
 # The grid is 24 units wide: one column per hop, the first (static files only) narrowest.
-HOP_WIDTHS: Final = (4, 5, 5, 5, 5)
+HOP_WIDTHS: Final = {5: (4, 5, 5, 5, 5), 4: (6, 6, 6, 6)}
 GRAPH_HEIGHT: Final = 6
 P99: Final = "p99"
 
@@ -26,15 +25,16 @@ Hop = tuple[str, tuple[Graph, ...]]
 
 
 class RequestPathDashboard(Construct):
-    """CloudFront -> API Gateway -> NLB -> ALB -> ECS, one column each, then the alarms.
+    """CloudFront -> API Gateway -> NLB (if any) -> ALB -> ECS, one column each, then the alarms.
 
     CloudFront's metrics are read from us-east-1 (the only Region that has them), whichever
     Region the dashboard is in. CloudFormation generates the dashboard's name.
 
     Args:
         distribution: the site's CloudFront distribution.
-        stage: the API's stage.
-        nlb, nlb_target_group: the internal NLB and its ALB-type target group.
+        gateway: the API gateway's figures (see metrics.GatewayMetrics).
+        nlb, nlb_target_group: the internal NLB and its ALB-type target group, where the
+            ingress has one. Default None: no NLB column.
         alb, alb_target_group: the internal ALB and the tasks' target group.
         ecs_service: the service's Fargate service.
         alarms: alarms to show in a status row below the hops (each must always exist).
@@ -50,13 +50,13 @@ class RequestPathDashboard(Construct):
         construct_id: str,
         *,
         distribution: cloudfront.Distribution,
-        stage: apigw.Stage,
-        nlb: elbv2.NetworkLoadBalancer,
-        nlb_target_group: elbv2.NetworkTargetGroup,
+        gateway: metrics.GatewayMetrics,
         alb: elbv2.ApplicationLoadBalancer,
         alb_target_group: elbv2.ApplicationTargetGroup,
         ecs_service: ecs.FargateService,
         alarms: Sequence[cw.IAlarm],
+        nlb: elbv2.NetworkLoadBalancer | None = None,
+        nlb_target_group: elbv2.NetworkTargetGroup | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         minute = metrics.ONE_MINUTE
@@ -66,106 +66,95 @@ class RequestPathDashboard(Construct):
                 distribution, name, statistic=statistic, in_metrics_region=True
             )
 
-        self.hops: tuple[Hop, ...] = (
+        front: Hop = (
+            "CloudFront (site)",
             (
-                "1 CloudFront (site)",
-                (
-                    ("Requests", [site("Requests", "Sum")]),
-                    ("Error rate (%)", [site("4xxErrorRate"), site("5xxErrorRate")]),
-                ),
+                ("Requests", [site("Requests", "Sum")]),
+                ("Error rate (%)", [site("4xxErrorRate"), site("5xxErrorRate")]),
             ),
+        )
+        api: Hop = (
+            f"API Gateway ({gateway.kind})",
             (
-                "2 API Gateway",
-                (
-                    ("Requests", [stage.metric_count(statistic="Sum", period=minute)]),
-                    (
-                        "4xx / 5xx",
-                        [
-                            stage.metric_client_error(period=minute),
-                            stage.metric_server_error(period=minute),
-                        ],
-                    ),
-                    (
-                        "Latency p99 (ms)",
-                        [
-                            stage.metric_latency(statistic=P99, period=minute),
-                            stage.metric_integration_latency(statistic=P99, period=minute),
-                        ],
-                    ),
-                ),
+                ("Requests", [gateway.requests]),
+                ("4xx / 5xx", [gateway.client_errors, gateway.server_errors]),
+                ("Latency p99 (ms)", [gateway.latency_p99, gateway.integration_latency_p99]),
             ),
-            (
-                "3 NLB",
+        )
+        network: tuple[Hop, ...] = ()
+        if nlb is not None and nlb_target_group is not None:
+            network = (
                 (
-                    ("Active flows", [nlb.metrics.active_flow_count(period=minute)]),
+                    "NLB",
                     (
-                        "TCP resets",
-                        [
-                            nlb.metrics.tcp_client_reset_count(period=minute),
-                            nlb.metrics.tcp_elb_reset_count(period=minute),
-                            nlb.metrics.tcp_target_reset_count(period=minute),
-                        ],
-                    ),
-                    _hosts(
-                        nlb_target_group.metrics.healthy_host_count(period=minute),
-                        nlb_target_group.metrics.un_healthy_host_count(period=minute),
-                        "ALB",
+                        ("Active flows", [nlb.metrics.active_flow_count(period=minute)]),
+                        (
+                            "TCP resets",
+                            [
+                                nlb.metrics.tcp_client_reset_count(period=minute),
+                                nlb.metrics.tcp_elb_reset_count(period=minute),
+                                nlb.metrics.tcp_target_reset_count(period=minute),
+                            ],
+                        ),
+                        _hosts(
+                            nlb_target_group.metrics.healthy_host_count(period=minute),
+                            nlb_target_group.metrics.un_healthy_host_count(period=minute),
+                            "ALB",
+                        ),
                     ),
                 ),
-            ),
+            )
+        load_balancer: Hop = (
+            "ALB",
             (
-                "4 ALB",
+                ("Requests", [alb_target_group.metrics.request_count(period=minute)]),
                 (
-                    ("Requests", [alb_target_group.metrics.request_count(period=minute)]),
-                    (
-                        "5xx",
-                        [
-                            alb_target_group.metrics.http_code_target(
-                                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute
-                            ),
-                            alb.metrics.http_code_elb(
-                                elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute
-                            ),
-                        ],
-                    ),
-                    (
-                        "Target response time p99 (s)",
-                        [
-                            alb_target_group.metrics.target_response_time(
-                                statistic=P99, period=minute
-                            )
-                        ],
-                    ),
-                    _hosts(
-                        alb_target_group.metrics.healthy_host_count(period=minute),
-                        alb_target_group.metrics.unhealthy_host_count(period=minute),
-                        "tasks",
-                    ),
+                    "5xx",
+                    [
+                        alb_target_group.metrics.http_code_target(
+                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute
+                        ),
+                        alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute),
+                    ],
                 ),
-            ),
-            (
-                "5 ECS tasks",
                 (
-                    (
-                        "CPU and memory (%)",
-                        [
-                            ecs_service.metric_cpu_utilization(period=minute),
-                            ecs_service.metric_memory_utilization(period=minute),
-                        ],
-                    ),
-                    (
-                        "Tasks",
-                        [
-                            metrics.container_insights(ecs_service, "RunningTaskCount"),
-                            metrics.container_insights(ecs_service, "DesiredTaskCount"),
-                        ],
-                    ),
+                    "Target response time p99 (s)",
+                    [alb_target_group.metrics.target_response_time(statistic=P99, period=minute)],
+                ),
+                _hosts(
+                    alb_target_group.metrics.healthy_host_count(period=minute),
+                    alb_target_group.metrics.unhealthy_host_count(period=minute),
+                    "tasks",
                 ),
             ),
         )
+        tasks: Hop = (
+            "ECS tasks",
+            (
+                (
+                    "CPU and memory (%)",
+                    [
+                        ecs_service.metric_cpu_utilization(period=minute),
+                        ecs_service.metric_memory_utilization(period=minute),
+                    ],
+                ),
+                (
+                    "Tasks",
+                    [
+                        metrics.container_insights(ecs_service, "RunningTaskCount"),
+                        metrics.container_insights(ecs_service, "DesiredTaskCount"),
+                    ],
+                ),
+            ),
+        )
+        hops = (front, api, *network, load_balancer, tasks)
+        # Numbered in request order, so the titles read as the path.
+        self.hops: tuple[Hop, ...] = tuple(
+            (f"{number} {title}", graphs) for number, (title, graphs) in enumerate(hops, start=1)
+        )
         self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
         columns = []
-        for (title, graphs), width in zip(self.hops, HOP_WIDTHS, strict=True):
+        for (title, graphs), width in zip(self.hops, HOP_WIDTHS[len(self.hops)], strict=True):
             widgets: list[cw.IWidget] = [
                 cw.TextWidget(markdown=f"### {title}", width=width, height=1)
             ]

@@ -6,9 +6,12 @@ Everything else comes from the L2 helpers (`Stage.metric_*`, `*.metrics.*`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ecs as ecs
@@ -81,4 +84,45 @@ def error_rate(errors: cw.IMetric, requests: cw.IMetric, *, label: str) -> cw.Ma
         using_metrics={"errors": errors, "requests": requests},
         label=label,
         period=ONE_MINUTE,
+    )
+
+
+@dataclass(frozen=True)
+class GatewayMetrics:
+    """An API gateway's per-minute figures, whichever kind of API it is (REST or HTTP).
+
+    The alarms and the dashboard read these, so they follow every ingress with a gateway.
+    """
+
+    kind: str  # shown in the dashboard's column title
+    requests: cw.IMetric
+    client_errors: cw.IMetric
+    server_errors: cw.IMetric
+    latency_p99: cw.IMetric
+    integration_latency_p99: cw.IMetric
+
+
+def rest_stage_metrics(stage: apigw.Stage) -> GatewayMetrics:
+    """A REST API stage's figures (namespace AWS/ApiGateway, ApiName and Stage)."""
+    return GatewayMetrics(
+        kind="REST API",
+        requests=stage.metric_count(statistic="Sum", period=ONE_MINUTE),
+        client_errors=stage.metric_client_error(period=ONE_MINUTE),
+        server_errors=stage.metric_server_error(period=ONE_MINUTE),
+        latency_p99=stage.metric_latency(statistic="p99", period=ONE_MINUTE),
+        integration_latency_p99=stage.metric_integration_latency(
+            statistic="p99", period=ONE_MINUTE
+        ),
+    )
+
+
+def http_api_metrics(api: apigwv2.HttpApi) -> GatewayMetrics:
+    """An HTTP API's figures (namespace AWS/ApiGateway, ApiId; its one `$default` stage)."""
+    return GatewayMetrics(
+        kind="HTTP API",
+        requests=api.metric_count(statistic="Sum", period=ONE_MINUTE),
+        client_errors=api.metric_client_error(period=ONE_MINUTE),
+        server_errors=api.metric_server_error(period=ONE_MINUTE),
+        latency_p99=api.metric_latency(statistic="p99", period=ONE_MINUTE),
+        integration_latency_p99=api.metric_integration_latency(statistic="p99", period=ONE_MINUTE),
     )

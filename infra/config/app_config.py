@@ -22,7 +22,7 @@ from infra.config.security import SecuritySettings
 from infra.config.service import ServiceSettings
 from infra.config.site import SiteSettings
 from infra.config.tasks import TaskSettings
-from infra.config.topology import TopologySettings
+from infra.config.topology import Ingress, TopologySettings
 from infra.config.waf import RATE_WINDOW_SECONDS, WafSettings
 from service import contract
 
@@ -76,6 +76,14 @@ class AppConfig:
                 f"must be at most {stage_capacity} with waf=true (throttleRateLimit x "
                 f"{RATE_WINDOW_SECONDS}): a higher per-address limit is never reached, the "
                 "stage throttles first",
+            )
+        # AWS WAF protects REST API stages, ALBs and CloudFront, not HTTP APIs.
+        ingress = self.topology.chosen_ingress
+        if self.waf.enabled and ingress is Ingress.HTTP_API:
+            raise self.waf.invalid(
+                "enabled",
+                "cannot protect ingress=http-api: AWS WAF does not attach to HTTP APIs; choose "
+                "ingress=rest-nlb or leave waf off",
             )
         # Autoscaling holds the CPU at its target; an alarm at or below it would always fire.
         if self.alarms.cpu_percent <= tasks.cpu_target_percent:

@@ -115,6 +115,7 @@ VARIANTS: dict[str, tuple[dict[str, object], str | None]] = {
     "kms": ({"app:kms": True}, None),
     "custom-domain": (CUSTOM_DOMAIN, None),
     "everything": (EVERYTHING, "us-east-1"),
+    "http-api": ({"app:ingress": "http-api", "app:kms": True}, None),
 }
 
 

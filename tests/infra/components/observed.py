@@ -13,6 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
 from infra.components.api import Api
@@ -92,7 +93,7 @@ def observed(stack_name: str = "Observed", **alarm_settings: Any) -> Observed:
         "Alarms",
         settings=settings,
         topic=topic.topic,
-        stage=api.stage,
+        gateway=metrics.rest_stage_metrics(api.stage),
         ecs_service=service.ecs_service,
         distribution=edge.distribution,
     )
@@ -100,7 +101,7 @@ def observed(stack_name: str = "Observed", **alarm_settings: Any) -> Observed:
         stack,
         "Dashboard",
         distribution=edge.distribution,
-        stage=api.stage,
+        gateway=metrics.rest_stage_metrics(api.stage),
         nlb=api.load_balancer,
         nlb_target_group=api.target_group,
         alb=service.load_balancer,
