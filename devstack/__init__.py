@@ -5,6 +5,7 @@
 
 from devstack.config import (
     API_GATEWAY,
+    HTTP_API,
     PUBLIC_ALB,
     TRUSTED_PROXY_ADDRESS,
     TRUSTED_PROXY_CIDR,
@@ -18,6 +19,7 @@ from devstack.stack import LocalStack
 
 __all__ = [
     "API_GATEWAY",
+    "HTTP_API",
     "PUBLIC_ALB",
     "TRUSTED_PROXY_ADDRESS",
     "TRUSTED_PROXY_CIDR",

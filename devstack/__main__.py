@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.config import API_GATEWAY, PUBLIC_ALB, LocalStackConfig
+from devstack.config import API_GATEWAY, HTTP_API, PUBLIC_ALB, LocalStackConfig
 from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
 from devstack.stack import LocalStack
@@ -27,6 +27,7 @@ def _service_kind(stack: LocalStack) -> str:
 def _describe(stack: LocalStack) -> str:
     gateway = stack.api_url(API_GATEWAY)
     alb = stack.api_url(PUBLIC_ALB)
+    http_api = stack.api_url(HTTP_API)
     return "\n".join(
         [
             "Local stack is up (self-signed TLS: accept the certificate warning once per port).",
@@ -43,6 +44,12 @@ def _describe(stack: LocalStack) -> str:
             f"  API base URL:       {alb}  (HTTP listener: {stack.public_alb_http_url})",
             f"  what the app sees:  {alb}debug/request",
             f"  disallowed origin:  {stack.site_url('public_alb-other')}",
+            "",
+            "Chain 3: CloudFront+S3 -> HTTP API ($default stage, no NLB) -> internal ALB -> ECS",
+            f"  open the site:      {stack.site_url('http_api-site')}",
+            f"  API base URL:       {http_api}",
+            f"  what the app sees:  {http_api}debug/request",
+            f"  disallowed origin:  {stack.site_url('http_api-other')}",
             "",
             f"Service: {_service_kind(stack)}",
             f"Logs and generated nginx.conf: {stack.workdir}",

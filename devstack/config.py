@@ -8,11 +8,13 @@ from typing import Final, Literal
 
 from devstack.processes import DEFAULT_APP
 
-Ingress = Literal["api_gateway", "public_alb"]
+Ingress = Literal["api_gateway", "public_alb", "http_api"]
 # CloudFront + S3 -> API Gateway (stage prefix) -> VPC link -> NLB -> internal ALB -> ECS.
 API_GATEWAY: Final[Ingress] = "api_gateway"
 # An internet-facing ALB that terminates TLS and forwards plain HTTP to ECS.
 PUBLIC_ALB: Final[Ingress] = "public_alb"
+# API Gateway HTTP API ($default stage, no stage segment) -> VPC link -> internal ALB -> ECS.
+HTTP_API: Final[Ingress] = "http_api"
 
 # The address both "ALBs" connect to the service from, standing in for the load balancers'
 # subnets. It is not 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide
@@ -22,8 +24,12 @@ TRUSTED_PROXY_CIDR: Final = f"{TRUSTED_PROXY_ADDRESS}/32"
 # Stands in for the NLB's DNS name, which API Gateway sends as Host; it resolves nowhere, like
 # the internal name does from a browser.
 NLB_HOST: Final = "internal-nlb.local"
+# Stands in for the ALB's DNS name, which an HTTP API's integration sends as Host.
+ALB_HOST: Final = "internal-alb.local"
 # API Gateway REST API's maximum integration timeout; then the gateway answers 504 itself.
 INTEGRATION_TIMEOUT_SECONDS: Final = 29
+# An HTTP API's maximum integration timeout.
+HTTP_API_TIMEOUT_SECONDS: Final = 30
 # What the site's CSP header allows to connect to besides the site itself: every https port on
 # loopback, as CloudFront's header allows every REST API of the Region (infra/csp.py). Each
 # site's index.html narrows it to that site's own API, as the deployed one does.
@@ -56,6 +62,11 @@ class SiteSpec:
 class LocalStackConfig:
     api_gateway: ServiceSpec | None = field(default_factory=ServiceSpec)
     public_alb: ServiceSpec | None = field(default_factory=ServiceSpec)
+    http_api: ServiceSpec | None = field(default_factory=ServiceSpec)
+    # The HTTP API stand-in with the gateway's own CORS configuration turned on (allow any
+    # origin, no credentials, content-type only), as the console's "Configure CORS" makes it:
+    # it answers preflights itself and overwrites the service's headers. A negative control.
+    http_api_gateway_cors: bool = False
     stage: str = "v1"
     extra_sites: tuple[SiteSpec, ...] = ()
     # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
@@ -67,6 +78,7 @@ class LocalStackConfig:
         chains: dict[Ingress, ServiceSpec | None] = {
             API_GATEWAY: self.api_gateway,
             PUBLIC_ALB: self.public_alb,
+            HTTP_API: self.http_api,
         }
         return {name: spec for name, spec in chains.items() if spec is not None}
 

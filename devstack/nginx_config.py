@@ -11,7 +11,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from devstack.config import API_GATEWAY, LOCAL_API_SOURCES, PUBLIC_ALB, SiteSpec
+from devstack.config import (
+    API_GATEWAY,
+    HTTP_API,
+    HTTP_API_TIMEOUT_SECONDS,
+    LOCAL_API_SOURCES,
+    PUBLIC_ALB,
+    SiteSpec,
+)
 from devstack.nginx import render
 from infra import csp  # standard library only, like service.contract
 from service import contract
@@ -71,7 +78,37 @@ def _chains(stack: LocalStack) -> list[str]:
                 },
             )
         )
+    if HTTP_API in services:
+        chains.append(
+            render(
+                "http_api.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{HTTP_API}"],
+                    "alb_port": stack.ports["http_api_alb"],
+                    "gateway_port": stack.ports["http_api_gateway"],
+                    "alb_host": stack.alb_host,
+                    "integration_timeout": f"{HTTP_API_TIMEOUT_SECONDS}s",
+                    "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
+                    "gateway_cors": GATEWAY_CORS if stack.config.http_api_gateway_cors else "",
+                },
+            )
+        )
     return chains
+
+
+# What API Gateway does when an HTTP API has a CORS configuration (here: any origin, no
+# credentials, content-type only): it answers every preflight itself and replaces the
+# Access-Control-* headers of the integration's responses with its own.
+GATEWAY_CORS: Final = """\
+            if ($request_method = OPTIONS) {
+                add_header Access-Control-Allow-Origin "*" always;
+                add_header Access-Control-Allow-Methods "GET,POST,DELETE" always;
+                add_header Access-Control-Allow-Headers "content-type" always;
+                return 204;
+            }
+            proxy_hide_header Access-Control-Allow-Origin;
+            proxy_hide_header Access-Control-Allow-Credentials;
+            add_header Access-Control-Allow-Origin "*" always;"""
 
 
 def _site_config(stack: LocalStack, site: SiteSpec) -> str:

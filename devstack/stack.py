@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from devstack import certificate, container, nginx, prereqs
 from devstack.config import (
+    ALB_HOST,
     API_GATEWAY,
+    HTTP_API,
     NLB_HOST,
     PUBLIC_ALB,
     Ingress,
@@ -68,6 +70,8 @@ class LocalStack:
         """The public API base URL, with a trailing slash, as config.json's apiUrl holds it."""
         if ingress == API_GATEWAY:
             return f"https://127.0.0.1:{self.ports['gateway']}/{self.config.stage}/"
+        if ingress == HTTP_API:
+            return f"https://127.0.0.1:{self.ports['http_api_gateway']}/"
         return f"https://127.0.0.1:{self.ports['public_alb_https']}/"
 
     @property
@@ -77,6 +81,11 @@ class LocalStack:
     @property
     def internal_alb_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['internal_alb']}/"
+
+    @property
+    def alb_host(self) -> str:
+        """The Host an HTTP API's integration sends: the ALB's name and listener port."""
+        return f"{ALB_HOST}:{self.ports['http_api_alb']}"
 
     @property
     def nlb_host(self) -> str:
@@ -124,7 +133,7 @@ class LocalStack:
             podman_binary()
         try:
             self._allocate_ports()
-            self.certificate = certificate.self_signed(self.workdir / "tls", [NLB_HOST])
+            self.certificate = certificate.self_signed(self.workdir / "tls", [NLB_HOST, ALB_HOST])
             for ingress, spec in self.config.services().items():
                 self.services[ingress] = self._launch_service(ingress, spec)
             directory = self.workdir / "nginx"
@@ -166,6 +175,8 @@ class LocalStack:
             names += ["internal_alb", "gateway"]
         if PUBLIC_ALB in services:
             names += ["public_alb_https", "public_alb_http"]
+        if HTTP_API in services:
+            names += ["http_api_alb", "http_api_gateway"]
         names += [f"site:{s.name}" for s in self.config.sites()]
         ports: set[int] = set()
         for name in names:

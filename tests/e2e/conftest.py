@@ -7,13 +7,21 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from devstack import API_GATEWAY, PUBLIC_ALB, Ingress, LocalStack, LocalStackConfig, SiteSpec
+from devstack import (
+    API_GATEWAY,
+    HTTP_API,
+    PUBLIC_ALB,
+    Ingress,
+    LocalStack,
+    LocalStackConfig,
+    SiteSpec,
+)
 from devstack.image import built_service_image
 from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError, check
 from tests.e2e.browser import SitePage, launch_chromium, new_site_page
 
-INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB]
+INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API]
 # Sites whose config.json is broken on purpose, served next to the real ones.
 BAD_CONFIG_SITES = (
     SiteSpec(name="no-config", ingress=API_GATEWAY, allowed=True, raw_config=""),
@@ -67,7 +75,7 @@ def service_image() -> str:
 
 @pytest.fixture(scope="session")
 def stack(service_image: str) -> Iterator[LocalStack]:
-    """Both chains with production settings; each service runs as the real image, so every
+    """Every chain with production settings; each service runs as the real image, so every
     browser test on this stack goes through it (the other stacks run the command as a process).
     """
     config = LocalStackConfig(extra_sites=BAD_CONFIG_SITES, container_image=service_image)
@@ -75,7 +83,7 @@ def stack(service_image: str) -> Iterator[LocalStack]:
         yield running
 
 
-@pytest.fixture(params=INGRESSES, ids=["through_api_gateway", "through_public_alb"])
+@pytest.fixture(params=INGRESSES, ids=[f"through_{ingress}" for ingress in INGRESSES])
 def ingress(request: pytest.FixtureRequest) -> Ingress:
     chain: Ingress = request.param
     return chain

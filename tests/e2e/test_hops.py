@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, TRUSTED_PROXY_CIDR, LocalStack, LocalStackConfig
+from devstack import (
+    API_GATEWAY,
+    HTTP_API,
+    PUBLIC_ALB,
+    TRUSTED_PROXY_CIDR,
+    LocalStack,
+    LocalStackConfig,
+)
 from service import contract
 
 
@@ -176,3 +183,57 @@ def test_docs_under_the_stage_load_the_staged_openapi(
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text
     assert client.get(stack.api_url(API_GATEWAY) + "openapi.json").status_code == 200
+
+
+def test_http_api_passes_the_path_unchanged_and_sends_the_alb_host(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    # The $default stage has no segment to strip, and the service has no root path.
+    seen = client.get(stack.api_url(HTTP_API) + "debug/request").json()
+    assert seen["host"] == stack.alb_host
+    assert seen["root_path"] == ""
+    assert seen["path"] == "/debug/request"
+    assert seen["peer_trusted"] is True
+
+
+def test_http_api_sends_its_own_request_id_replacing_the_callers(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    header = contract.GATEWAY_REQUEST_ID_HEADER
+    response = client.get(
+        stack.api_url(HTTP_API) + "debug/request", headers={header: "forged-by-the-caller"}
+    )
+    seen = response.json()["forwarded_headers"][header.lower()]
+    assert seen != "forged-by-the-caller"
+    assert len(seen) >= 16
+
+
+def test_http_api_passes_the_services_cors_headers_through(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    origin = stack.site_origin(f"{HTTP_API}-site")
+    preflight = client.options(
+        stack.api_url(HTTP_API) + "api/items",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-client-name",
+        },
+    )
+    # The service's preflight answer (exact origin, credentials), not a gateway's.
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == origin
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+
+
+def test_http_api_refuses_a_body_over_10_mb_itself_without_cors_headers(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    # An HTTP API has no gateway responses: its own errors carry no CORS headers.
+    response = client.post(
+        stack.api_url(HTTP_API) + "api/items",
+        content=b"x" * (10 * 1024 * 1024 + 1),
+        headers={"Origin": stack.site_origin(f"{HTTP_API}-site")},
+    )
+    assert response.status_code == 413
+    assert "access-control-allow-origin" not in response.headers

@@ -11,12 +11,15 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, PUBLIC_ALB, LocalStack, LocalStackConfig, ServiceSpec
+from devstack import API_GATEWAY, HTTP_API, PUBLIC_ALB, LocalStack, LocalStackConfig, ServiceSpec
 from tests.e2e.browser import SitePage
 from tests.e2e.checks import (
     NO_ALLOW_ORIGIN,
+    PREFLIGHT_FAILED,
     check_blocked_by_cors,
+    check_preflighted_post,
     check_readable,
+    check_simple_get,
     check_stays_on_public_api,
 )
 
@@ -32,6 +35,7 @@ def broken_stack() -> Iterator[LocalStack]:
         # An ALB that terminates TLS and forwards plain HTTP, which uvicorn does not trust by
         # default (FORWARDED_ALLOW_IPS unset: 127.0.0.1 only), with slash redirects on.
         public_alb=ServiceSpec(app=BROKEN_APP, forwarded_allow_ips=None),
+        http_api=None,
     )
     with LocalStack(config) as running:
         yield running
@@ -115,3 +119,47 @@ def test_readable_check_fails_for_the_disallowed_origin(
     outcome = open_page(stack.site_url(f"{API_GATEWAY}-other")).run("missing")
     with pytest.raises(AssertionError, match="fetch failed"):
         check_readable(outcome, 404)
+
+
+@pytest.fixture(scope="module")
+def gateway_cors_stack() -> Iterator[LocalStack]:
+    # The HTTP API with its own CORS configuration on (as the console's "Configure CORS"
+    # makes it: any origin, no credentials, content-type only): the gateway answers the
+    # preflight itself and overwrites the service's headers on every response.
+    config = LocalStackConfig(api_gateway=None, public_alb=None, http_api_gateway_cors=True)
+    with LocalStack(config) as running:
+        yield running
+
+
+def test_gateway_cors_on_the_http_api_fails_the_preflighted_post_check(
+    gateway_cors_stack: LocalStack, open_page: Callable[[str], SitePage]
+) -> None:
+    site = open_page(gateway_cors_stack.site_url(f"{HTTP_API}-site"))
+    outcome = site.run("create")
+    with pytest.raises(AssertionError, match="fetch failed"):
+        check_preflighted_post(outcome)
+    # The gateway's own preflight answer refused the service's custom header and credentials.
+    assert any(PREFLIGHT_FAILED in line for line in outcome.cors_errors()), outcome.describe()
+
+
+def test_gateway_cors_on_the_http_api_fails_the_simple_get_check(
+    gateway_cors_stack: LocalStack, open_page: Callable[[str], SitePage]
+) -> None:
+    site = open_page(gateway_cors_stack.site_url(f"{HTTP_API}-site"))
+    outcome = site.run("list")
+    with pytest.raises(AssertionError, match="fetch failed"):
+        check_simple_get(outcome)
+    # The service said the exact origin with credentials; the gateway replaced it with "*".
+    assert outcome.cors_errors(), outcome.describe()
+
+
+def test_gateway_cors_on_the_http_api_replaces_the_services_headers(
+    gateway_cors_stack: LocalStack,
+) -> None:
+    origin = gateway_cors_stack.site_origin(f"{HTTP_API}-site")
+    with httpx.Client(verify=False) as client:  # noqa: S501 - self-signed, loopback
+        response = client.get(
+            gateway_cors_stack.api_url(HTTP_API) + "api/items", headers={"Origin": origin}
+        )
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
