@@ -28,13 +28,16 @@ from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.http_api import HttpApiIngress
 from infra.components.network import Network
 from infra.components.waf import AclScope, WebAcl
-from infra.config import AppConfig, ConfigError, Ingress
+from infra.config import AppConfig, Compute, ConfigError, Ingress
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
 FRONTEND_DIR = ROOT / "frontend"
-# The ingresses this version can build (see infra.config.topology); the rest stop synth.
-BUILT_INGRESSES = frozenset({Ingress.REST_NLB, Ingress.HTTP_API})
+# The (compute, ingress) pairs this version builds (see infra.config.topology); the rest stop
+# synth with one line.
+BUILT_TOPOLOGIES = frozenset(
+    {(Compute.FARGATE, Ingress.REST_NLB), (Compute.FARGATE, Ingress.HTTP_API)}
+)
 BACKEND_DESCRIPTIONS = {
     Ingress.REST_NLB: "Fargate service, ALB, NLB, REST API, alarms",
     Ingress.HTTP_API: "Fargate service, ALB, HTTP API, alarms",
@@ -232,9 +235,12 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
     Stack names come from the config's environment (`CorsSafeNetwork`, or
     `CorsSafe-<envName>-Network`), so several environments can share one App and one account.
     """
-    ingress = config.topology.chosen_ingress
-    if ingress not in BUILT_INGRESSES:
-        raise ConfigError("app:ingress", "is not built yet in this version", value=ingress.value)
+    compute, ingress = config.topology.compute, config.topology.chosen_ingress
+    if (compute, ingress) not in BUILT_TOPOLOGIES:
+        not_built = "is not built yet in this version"
+        if compute is not Compute.FARGATE:
+            raise ConfigError("app:compute", not_built, value=compute.value)
+        raise ConfigError("app:ingress", not_built, value=ingress.value)
     name = config.environment.stack_name
     network = NetworkStack(scope, name("Network"), config=config)
     edge = EdgeStack(scope, name("Edge"), config=config)
