@@ -20,7 +20,7 @@ from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
 from infra.components.api import Api
-from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.container_service import LISTENER_PORT, ContainerService, PublicListener
 from infra.components.dashboard import RequestPathDashboard
 from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
@@ -36,11 +36,16 @@ FRONTEND_DIR = ROOT / "frontend"
 # The (compute, ingress) pairs this version builds (see infra.config.topology); the rest stop
 # synth with one line.
 BUILT_TOPOLOGIES = frozenset(
-    {(Compute.FARGATE, Ingress.REST_NLB), (Compute.FARGATE, Ingress.HTTP_API)}
+    {
+        (Compute.FARGATE, Ingress.REST_NLB),
+        (Compute.FARGATE, Ingress.HTTP_API),
+        (Compute.FARGATE, Ingress.PUBLIC_ALB),
+    }
 )
 BACKEND_DESCRIPTIONS = {
     Ingress.REST_NLB: "Fargate service, ALB, NLB, REST API, alarms",
     Ingress.HTTP_API: "Fargate service, ALB, HTTP API, alarms",
+    Ingress.PUBLIC_ALB: "Fargate service, internet-facing ALB (TLS), alarms",
 }
 
 
@@ -65,6 +70,7 @@ class NetworkStack(Stack):
             settings=config.network,
             logs=config.logs,
             encryption_key=_key(self, config, "VPC flow logs"),
+            public_load_balancers=config.topology.chosen_ingress is Ingress.PUBLIC_ALB,
         )
 
 
@@ -85,6 +91,8 @@ class EdgeStack(Stack):
             web_acl_arn=self.firewall.arn if self.firewall else None,
             # The site bucket outlives the stack (retained), and so must its key.
             encryption_key=_key(self, config, "Site bucket", retain=True),
+            # A public ALB's origin is known now; API Gateway's only after the backend exists.
+            api_sources=config.topology.public_alb_origin,
         )
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
 
@@ -122,12 +130,41 @@ class BackendStack(Stack):
             alarms=config.alarms,
             alarm_topic=self.alarm_topic.topic,
             encryption_key=key,
+            public_listener=(
+                PublicListener(certificate_arn=config.topology.api_certificate_arn)
+                if config.topology.api_certificate_arn is not None
+                else None
+            ),
         )
         service = self.container_service
-        self.api: Api | HttpApiIngress
+        self.api: Api | HttpApiIngress | PublicAlbApi
         self.firewall: WebAcl | None = None
         nlb: tuple[elbv2.NetworkLoadBalancer, elbv2.NetworkTargetGroup] | None = None
-        if ingress is Ingress.HTTP_API:
+        gateway_column = True
+        if ingress is Ingress.PUBLIC_ALB:
+            origin = config.topology.public_alb_origin
+            if origin is None:  # the config refuses public-alb without its domain
+                raise ConfigError("app:apiDomainName", "ingress=public-alb needs it")
+            self.api = PublicAlbApi(url=origin, origin=origin)
+            gateway = metrics.public_alb_metrics(service.load_balancer, service.target_group)
+            gateway_column = False
+            self.load_balancer_dns_output = CfnOutput(
+                self,
+                "ApiLoadBalancerDns",
+                value=service.load_balancer.load_balancer_dns_name,
+                description="Point apiDomainName at this name (CNAME, or an alias record)",
+            )
+            if config.waf.enabled:
+                self.firewall = WebAcl(
+                    self,
+                    "Firewall",
+                    settings=config.waf,
+                    acl_scope=AclScope.REGIONAL,
+                    protected={"PublicAlb": service.load_balancer.load_balancer_arn},
+                    cors_origin=edge.site_origin,
+                    allow_credentials=config.cors.allow_credentials,
+                )
+        elif ingress is Ingress.HTTP_API:
             self.api = HttpApiIngress(
                 self,
                 "HttpApi",
@@ -182,7 +219,7 @@ class BackendStack(Stack):
             self,
             "Dashboard",
             distribution=edge.distribution,
-            gateway=gateway,
+            gateway=gateway if gateway_column else None,
             nlb=nlb[0] if nlb else None,
             nlb_target_group=nlb[1] if nlb else None,
             alb=service.load_balancer,
@@ -190,6 +227,14 @@ class BackendStack(Stack):
             ecs_service=service.ecs_service,
             alarms=[*service.deployment_alarms.alarms, *self.alarms.alarms],
         )
+
+
+@dataclass(frozen=True)
+class PublicAlbApi:
+    """The API as browsers reach it through an internet-facing ALB: its own domain."""
+
+    url: str
+    origin: str
 
 
 class PublicApi(Protocol):
@@ -248,6 +293,9 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
         scope, name("Backend"), config=config, network=network.network, edge=edge.edge
     )
     site = SiteStack(scope, name("Site"), edge=edge.edge, api=backend.api)
+    # Explicit, for the ingresses whose URL is known at synth (no reference makes it implicit):
+    # the site's files go out once the API they name exists.
+    site.add_stack_dependency(backend)
     stacks = Stacks(network=network, edge=edge, backend=backend, site=site)
     for stack in stacks.all():
         for key, value in config.environment.tags.items():

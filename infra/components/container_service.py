@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_logs
@@ -24,6 +25,18 @@ from infra.retention import retention
 from service import contract
 
 LISTENER_PORT = 80
+HTTPS_PORT = 443
+# TLS 1.3 and 1.2 only, with forward-secret ciphers: ELB's recommended policy.
+TLS_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
+
+
+@dataclass(frozen=True)
+class PublicListener:
+    """An internet-facing ALB: TLS ends there with this certificate (`ingress=public-alb`)."""
+
+    certificate_arn: str
+
+
 CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-root if it changes
 ALB_LOG_PREFIX = "alb"
 
@@ -72,8 +85,10 @@ class ContainerService(Construct):
         alarms: AlarmSettings,
         alarm_topic: sns.ITopic,
         encryption_key: kms.IKey | None = None,
+        public_listener: PublicListener | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        public = public_listener is not None
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
@@ -141,7 +156,11 @@ class ContainerService(Construct):
             vpc=vpc,
             # The description is immutable (a change replaces the group), hence its old words:
             # the only source admitted is the NLB's security group, added by the NLB's owner.
-            description="Internal ALB: HTTP from inside the VPC (the NLB) only",
+            description=(
+                "Public ALB: HTTPS, and HTTP only to redirect, from anywhere"
+                if public
+                else "Internal ALB: HTTP from inside the VPC (the NLB) only"
+            ),
             allow_all_outbound=False,
         )
         self.task_security_group = ec2.SecurityGroup(
@@ -168,7 +187,7 @@ class ContainerService(Construct):
             self,
             "Alb",
             vpc=vpc,
-            internet_facing=False,
+            internet_facing=public,
             security_group=self.alb_security_group,
             vpc_subnets=ec2.SubnetSelection(subnets=list(load_balancer_subnets)),
             drop_invalid_header_fields=True,
@@ -191,13 +210,35 @@ class ContainerService(Construct):
             health_check_grace_period=Duration.seconds(30),
             enable_execute_command=False,
         )
-        self.listener = self.load_balancer.add_listener(
-            "Http",
-            port=LISTENER_PORT,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            # Its only source is the NLB's group (see the class): do not let CDK open 0.0.0.0/0.
-            open=False,
-        )
+        self.redirect_listener: elbv2.ApplicationListener | None = None
+        if public_listener is None:
+            self.listener = self.load_balancer.add_listener(
+                "Http",
+                port=LISTENER_PORT,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                # Its only source is the NLB's group (see the class): do not let CDK open
+                # 0.0.0.0/0.
+                open=False,
+            )
+        else:
+            self.listener = self.load_balancer.add_listener(
+                "Https",
+                port=HTTPS_PORT,
+                protocol=elbv2.ApplicationProtocol.HTTPS,
+                certificates=[elbv2.ListenerCertificate.from_arn(public_listener.certificate_arn)],
+                ssl_policy=TLS_POLICY,
+                open=True,
+            )
+            # Port 80 only ever redirects: nothing in plain HTTP reaches the tasks.
+            self.redirect_listener = self.load_balancer.add_listener(
+                "HttpRedirect",
+                port=LISTENER_PORT,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                open=True,
+                default_action=elbv2.ListenerAction.redirect(
+                    protocol="HTTPS", port=str(HTTPS_PORT), permanent=True
+                ),
+            )
         self.target_group = self.listener.add_targets(
             "Tasks",
             port=contract.CONTAINER_PORT,
@@ -248,9 +289,9 @@ class ContainerService(Construct):
             scale_in_cooldown=Duration.seconds(120),
             scale_out_cooldown=Duration.seconds(60),
         )
-        self._suppress()
+        self._suppress(public=public)
 
-    def _suppress(self) -> None:
+    def _suppress(self, *, public: bool) -> None:
         acknowledge(
             self.task_definition,
             "AwsSolutions-ECS2",
@@ -266,6 +307,20 @@ class ContainerService(Construct):
                 "role needs Resource '*' for it.",
                 findings=["Resource::*"],
             )
+        if public:
+            acknowledge(
+                self.alb_security_group,
+                "AwsSolutions-EC23",
+                "An internet-facing ALB serves browsers anywhere: 443, and 80 only to redirect "
+                "to https; app:waf puts a web ACL in front of it.",
+            )
+            checkov.skip(
+                self.alb_security_group,
+                "CKV_AWS_260",
+                "Port 80 of the internet-facing ALB only answers 301 to https (its listener's "
+                "one action); nothing in plain HTTP reaches the tasks.",
+            )
+            return
         plain_http = (
             "Internal ALB reached only from inside the VPC (the NLB behind API Gateway's VPC "
             "link); TLS ends at API Gateway, and an internal name has no public certificate."

@@ -15,7 +15,7 @@ from constructs import Construct
 from infra.components import metrics
 
 # The grid is 24 units wide: one column per hop, the first (static files only) narrowest.
-HOP_WIDTHS: Final = {5: (4, 5, 5, 5, 5), 4: (6, 6, 6, 6)}
+HOP_WIDTHS: Final = {5: (4, 5, 5, 5, 5), 4: (6, 6, 6, 6), 3: (8, 8, 8)}
 GRAPH_HEIGHT: Final = 6
 P99: Final = "p99"
 
@@ -32,7 +32,8 @@ class RequestPathDashboard(Construct):
 
     Args:
         distribution: the site's CloudFront distribution.
-        gateway: the API gateway's figures (see metrics.GatewayMetrics).
+        gateway: the API gateway's figures (see metrics.GatewayMetrics). None: no gateway
+            column (an internet-facing ALB is the first hop after the browser).
         nlb, nlb_target_group: the internal NLB and its ALB-type target group, where the
             ingress has one. Default None: no NLB column.
         alb, alb_target_group: the internal ALB and the tasks' target group.
@@ -50,7 +51,7 @@ class RequestPathDashboard(Construct):
         construct_id: str,
         *,
         distribution: cloudfront.Distribution,
-        gateway: metrics.GatewayMetrics,
+        gateway: metrics.GatewayMetrics | None,
         alb: elbv2.ApplicationLoadBalancer,
         alb_target_group: elbv2.ApplicationTargetGroup,
         ecs_service: ecs.FargateService,
@@ -73,14 +74,21 @@ class RequestPathDashboard(Construct):
                 ("Error rate (%)", [site("4xxErrorRate"), site("5xxErrorRate")]),
             ),
         )
-        api: Hop = (
-            f"API Gateway ({gateway.kind})",
-            (
-                ("Requests", [gateway.requests]),
-                ("4xx / 5xx", [gateway.client_errors, gateway.server_errors]),
-                ("Latency p99 (ms)", [gateway.latency_p99, gateway.integration_latency_p99]),
-            ),
-        )
+        api: tuple[Hop, ...] = ()
+        if gateway is not None:
+            api = (
+                (
+                    f"API Gateway ({gateway.kind})",
+                    (
+                        ("Requests", [gateway.requests]),
+                        ("4xx / 5xx", [gateway.client_errors, gateway.server_errors]),
+                        (
+                            "Latency p99 (ms)",
+                            [gateway.latency_p99, gateway.integration_latency_p99],
+                        ),
+                    ),
+                ),
+            )
         network: tuple[Hop, ...] = ()
         if nlb is not None and nlb_target_group is not None:
             network = (
@@ -147,7 +155,7 @@ class RequestPathDashboard(Construct):
                 ),
             ),
         )
-        hops = (front, api, *network, load_balancer, tasks)
+        hops = (front, *api, *network, load_balancer, tasks)
         # Numbered in request order, so the titles read as the path.
         self.hops: tuple[Hop, ...] = tuple(
             (f"{number} {title}", graphs) for number, (title, graphs) in enumerate(hops, start=1)

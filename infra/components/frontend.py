@@ -30,6 +30,9 @@ class FrontendEdge(Construct):
         encryption_key: a customer managed key for the site bucket (app:kms); SSE-KMS with
             S3 bucket keys. The access-log bucket keeps SSE-S3, the only encryption
             CloudFront's standard logs can be written to. Default: None (SSE-S3).
+        api_sources: what the CSP header lets pages connect to besides the site, when the API's
+            origin is known at synth (a public ALB's own domain). Default None: every API
+            Gateway endpoint of the Region.
 
     Attributes:
         bucket: the private site bucket (CloudFront reads it through OAC).
@@ -50,6 +53,7 @@ class FrontendEdge(Construct):
         logs: LogSettings,
         web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
+        api_sources: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = LogBucket(
@@ -102,7 +106,7 @@ class FrontendEdge(Construct):
                     # Region; index.html's own policy, written by the site stack once the API
                     # exists, narrows connect-src to that one API (see infra/csp.py).
                     content_security_policy=csp.header_policy(
-                        csp.execute_api_sources(Aws.REGION, Aws.URL_SUFFIX)
+                        api_sources or csp.execute_api_sources(Aws.REGION, Aws.URL_SUFFIX)
                     ),
                     override=True,
                 ),

@@ -15,6 +15,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 # CloudFront publishes its metrics in us-east-1 only, under the dimensions DistributionId and
 # Region=Global. CDK's Distribution.metric_* set neither the Region dimension nor the region
@@ -125,4 +126,43 @@ def http_api_metrics(api: apigwv2.HttpApi) -> GatewayMetrics:
         server_errors=api.metric_server_error(period=ONE_MINUTE),
         latency_p99=api.metric_latency(statistic="p99", period=ONE_MINUTE),
         integration_latency_p99=api.metric_integration_latency(statistic="p99", period=ONE_MINUTE),
+    )
+
+
+def public_alb_metrics(
+    alb: elbv2.ApplicationLoadBalancer, target_group: elbv2.ApplicationTargetGroup
+) -> GatewayMetrics:
+    """An internet-facing ALB's figures as the API's entry: without a gateway, the ALB's 5xx
+    (its own and its targets') and the targets' response time are what browsers get."""
+    return GatewayMetrics(
+        kind="public ALB",
+        requests=alb.metrics.request_count(period=ONE_MINUTE),
+        client_errors=alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_4XX_COUNT, period=ONE_MINUTE),
+        server_errors=cw.MathExpression(
+            expression="FILL(alb, 0) + FILL(targets, 0)",
+            using_metrics={
+                "alb": alb.metrics.http_code_elb(
+                    elbv2.HttpCodeElb.ELB_5XX_COUNT, period=ONE_MINUTE
+                ),
+                "targets": target_group.metrics.http_code_target(
+                    elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=ONE_MINUTE
+                ),
+            },
+            label="ALB and target 5xx",
+            period=ONE_MINUTE,
+        ),
+        # ALBs report seconds; the alarm's threshold (alarmLatencyP99Ms) is milliseconds.
+        latency_p99=cw.MathExpression(
+            expression="1000 * seconds",
+            using_metrics={
+                "seconds": target_group.metrics.target_response_time(
+                    statistic="p99", period=ONE_MINUTE
+                )
+            },
+            label="target response time p99 (ms)",
+            period=ONE_MINUTE,
+        ),
+        integration_latency_p99=target_group.metrics.target_response_time(
+            statistic="p99", period=ONE_MINUTE
+        ),
     )

@@ -26,6 +26,9 @@ class Network(Construct):
         logs: the flow logs' retention.
         encryption_key: a customer managed key for the flow logs (app:kms). Default: None
             (CloudWatch Logs' own key).
+        public_load_balancers: route the load balancers' subnets to the internet gateway, for
+            an internet-facing ALB (`ingress=public-alb`); they still hold nothing else. Default
+            False: no route out.
 
     Attributes:
         vpc: the VPC.
@@ -44,6 +47,7 @@ class Network(Construct):
         settings: NetworkSettings,
         logs: LogSettings,
         encryption_key: kms.IKey | None = None,
+        public_load_balancers: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cidr = settings.vpc_cidr
@@ -99,6 +103,11 @@ class Network(Construct):
                 map_public_ip_on_launch=False,
             )
             subnet.node.add_dependency(self.load_balancer_block)
+            if public_load_balancers and self.vpc.internet_gateway_id is not None:
+                # An internet-facing ALB answers browsers through the internet gateway.
+                subnet.add_default_internet_route(
+                    self.vpc.internet_gateway_id, self.vpc.internet_connectivity_established
+                )
             Tags.of(subnet).add("Name", subnet.node.path)
             self.load_balancer_subnets.append(subnet)
         # CDK removes the default security group's rules with a custom resource whose provider

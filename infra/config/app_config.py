@@ -83,7 +83,7 @@ class AppConfig:
             raise self.waf.invalid(
                 "enabled",
                 "cannot protect ingress=http-api: AWS WAF does not attach to HTTP APIs; choose "
-                "ingress=rest-nlb or leave waf off",
+                "ingress=rest-nlb or public-alb, or leave waf off",
             )
         # Autoscaling holds the CPU at its target; an alarm at or below it would always fire.
         if self.alarms.cpu_percent <= tasks.cpu_target_percent:

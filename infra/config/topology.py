@@ -113,6 +113,13 @@ class TopologySettings(Group):
         """The ingress in effect: the one set, else the compute's default."""
         return self.ingress if self.ingress is not None else INGRESSES[self.compute][0]
 
+    @property
+    def public_alb_origin(self) -> str | None:
+        """The public ALB's origin (`https://<apiDomainName>`), known at synth; else None."""
+        if self.chosen_ingress is not Ingress.PUBLIC_ALB or self.api_domain_name is None:
+            return None
+        return f"https://{self.api_domain_name}"
+
     def relations(self) -> None:
         ingress = self.chosen_ingress
         if ingress not in INGRESSES[self.compute]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from infra.config import ConfigError
-from infra.config.topology import INGRESSES
+from infra.config.topology import INGRESSES, Ingress
 from infra.pricing import report
 from infra.pricing.estimate import Estimate, UnpricedResource, estimate
 from infra.pricing.synth import ROOT, templates_for
@@ -27,6 +27,17 @@ def _context(pairs: list[str]) -> dict[str, str]:
     return context
 
 
+# Settings a topology cannot synthesize without; their values do not change the price.
+REQUIRED_EXAMPLES: dict[Ingress, dict[str, str]] = {
+    Ingress.PUBLIC_ALB: {
+        "app:apiDomainName": "api.example.com",
+        "app:apiCertificateArn": (
+            "arn:aws:acm:us-east-1:000000000000:certificate/00000000-0000-0000-0000-000000000000"
+        ),
+    },
+}
+
+
 def topology_estimates() -> dict[str, Estimate]:
     """The idle month of every topology this version builds, with cdk.json's defaults."""
     found = {}
@@ -34,7 +45,11 @@ def topology_estimates() -> dict[str, Estimate]:
         for ingress in ingresses:
             if (compute, ingress) not in BUILT_TOPOLOGIES:
                 continue
-            overrides = {"app:compute": compute.value, "app:ingress": ingress.value}
+            overrides = {
+                "app:compute": compute.value,
+                "app:ingress": ingress.value,
+                **REQUIRED_EXAMPLES.get(ingress, {}),
+            }
             found[f"{compute.value} / {ingress.value}"] = estimate(templates_for(overrides))
     return found
 

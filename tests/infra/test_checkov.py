@@ -116,6 +116,17 @@ VARIANTS: dict[str, tuple[dict[str, object], str | None]] = {
     "custom-domain": (CUSTOM_DOMAIN, None),
     "everything": (EVERYTHING, "us-east-1"),
     "http-api": ({"app:ingress": "http-api", "app:kms": True}, None),
+    "public-alb": (
+        {
+            "app:ingress": "public-alb",
+            "app:apiDomainName": "api.example.com",
+            "app:apiCertificateArn": (
+                "arn:aws:acm:eu-west-1:000000000000:certificate/12345678-1234-1234-1234-000000000000"
+            ),
+            "app:waf": True,
+        },
+        None,
+    ),
 }
 
 

@@ -200,7 +200,7 @@ def test_waf_with_http_api_stops_synth_with_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "error: app:waf=true: cannot protect ingress=http-api: AWS WAF does not attach to HTTP "
-        "APIs; choose ingress=rest-nlb or leave waf off"
+        "APIs; choose ingress=rest-nlb or public-alb, or leave waf off"
     ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from infra.components.container_service import ContainerService
+from infra.components.container_service import ContainerService, PublicListener
 from infra.config import AlarmSettings, LogSettings, TaskSettings
 from service.contract import Env
 from tests.infra.templates import bare_stack, stand_in_vpc
@@ -39,7 +39,7 @@ class Built:
     template: Template
 
 
-def build(image_context: Path) -> Built:
+def build(image_context: Path, public_listener: PublicListener | None = None) -> Built:
     """The component with SETTINGS, LOGS and ENVIRONMENT; `image_context` holds a Dockerfile."""
     (image_context / "Dockerfile").write_text("FROM scratch\n")
     stack = bare_stack()
@@ -55,5 +55,6 @@ def build(image_context: Path) -> Built:
         environment=ENVIRONMENT,
         alarms=AlarmSettings(),
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
+        public_listener=public_listener,
     )
     return Built(service, Template.from_stack(stack))
