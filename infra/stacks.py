@@ -27,6 +27,7 @@ from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
 from infra.components.http_api import HttpApiIngress
 from infra.components.network import Network
+from infra.components.rest_alb_api import RestAlbApi
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, Compute, ConfigError, Ingress
 
@@ -38,12 +39,14 @@ FRONTEND_DIR = ROOT / "frontend"
 BUILT_TOPOLOGIES = frozenset(
     {
         (Compute.FARGATE, Ingress.REST_NLB),
+        (Compute.FARGATE, Ingress.REST_ALB),
         (Compute.FARGATE, Ingress.HTTP_API),
         (Compute.FARGATE, Ingress.PUBLIC_ALB),
     }
 )
 BACKEND_DESCRIPTIONS = {
     Ingress.REST_NLB: "Fargate service, ALB, NLB, REST API, alarms",
+    Ingress.REST_ALB: "Fargate service, ALB, REST API (VPC link v2, no NLB), alarms",
     Ingress.HTTP_API: "Fargate service, ALB, HTTP API, alarms",
     Ingress.PUBLIC_ALB: "Fargate service, internet-facing ALB (TLS), alarms",
 }
@@ -137,7 +140,7 @@ class BackendStack(Stack):
             ),
         )
         service = self.container_service
-        self.api: Api | HttpApiIngress | PublicAlbApi
+        self.api: Api | RestAlbApi | HttpApiIngress | PublicAlbApi
         self.firewall: WebAcl | None = None
         nlb: tuple[elbv2.NetworkLoadBalancer, elbv2.NetworkTargetGroup] | None = None
         gateway_column = True
@@ -154,16 +157,28 @@ class BackendStack(Stack):
                 value=service.load_balancer.load_balancer_dns_name,
                 description="Point apiDomainName at this name (CNAME, or an alias record)",
             )
-            if config.waf.enabled:
-                self.firewall = WebAcl(
-                    self,
-                    "Firewall",
-                    settings=config.waf,
-                    acl_scope=AclScope.REGIONAL,
-                    protected={"PublicAlb": service.load_balancer.load_balancer_arn},
-                    cors_origin=edge.site_origin,
-                    allow_credentials=config.cors.allow_credentials,
-                )
+            self.firewall = self._firewall(
+                config, edge, {"PublicAlb": service.load_balancer.load_balancer_arn}
+            )
+        elif ingress is Ingress.REST_ALB:
+            self.api = RestAlbApi(
+                self,
+                "Api",
+                settings=config.api,
+                logs=config.logs,
+                vpc=network.vpc,
+                load_balancer_subnets=network.load_balancer_subnets,
+                alb=service.load_balancer,
+                alb_listener=service.listener,
+                alb_port=LISTENER_PORT,
+                target_group=service.target_group,
+                site_origin=edge.site_origin,
+                allow_credentials=config.cors.allow_credentials,
+                waf_attached=config.waf.enabled,
+                encryption_key=key,
+            )
+            gateway = metrics.rest_stage_metrics(self.api.stage)
+            self.firewall = self._firewall(config, edge, {"ApiStage": self.api.stage.stage_arn})
         elif ingress is Ingress.HTTP_API:
             self.api = HttpApiIngress(
                 self,
@@ -194,17 +209,7 @@ class BackendStack(Stack):
             )
             gateway = metrics.rest_stage_metrics(self.api.stage)
             nlb = (self.api.load_balancer, self.api.target_group)
-            if config.waf.enabled:
-                self.firewall = WebAcl(
-                    self,
-                    "Firewall",
-                    settings=config.waf,
-                    acl_scope=AclScope.REGIONAL,
-                    # A public ALB joins this mapping when that ingress exists.
-                    protected={"ApiStage": self.api.stage.stage_arn},
-                    cors_origin=edge.site_origin,
-                    allow_credentials=config.cors.allow_credentials,
-                )
+            self.firewall = self._firewall(config, edge, {"ApiStage": self.api.stage.stage_arn})
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
         self.alarms = Alarms(
             self,
@@ -226,6 +231,23 @@ class BackendStack(Stack):
             alb_target_group=service.target_group,
             ecs_service=service.ecs_service,
             alarms=[*service.deployment_alarms.alarms, *self.alarms.alarms],
+        )
+
+    def _firewall(
+        self, config: AppConfig, edge: FrontendEdge, protected: dict[str, str]
+    ) -> WebAcl | None:
+        """With `app:waf`, the regional web ACL on what browsers reach first (a REST API's
+        stage or the public ALB), its blocks readable by the site (CORS)."""
+        if not config.waf.enabled:
+            return None
+        return WebAcl(
+            self,
+            "Firewall",
+            settings=config.waf,
+            acl_scope=AclScope.REGIONAL,
+            protected=protected,
+            cors_origin=edge.site_origin,
+            allow_credentials=config.cors.allow_credentials,
         )
 
 

@@ -116,6 +116,7 @@ VARIANTS: dict[str, tuple[dict[str, object], str | None]] = {
     "custom-domain": (CUSTOM_DOMAIN, None),
     "everything": (EVERYTHING, "us-east-1"),
     "http-api": ({"app:ingress": "http-api", "app:kms": True}, None),
+    "rest-alb": ({"app:ingress": "rest-alb", "app:waf": True}, None),
     "public-alb": (
         {
             "app:ingress": "public-alb",
