@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.config import API_GATEWAY, HTTP_API, PUBLIC_ALB, LocalStackConfig
+from devstack.config import API_GATEWAY, HTTP_API, PUBLIC_ALB, REST_ALB, LocalStackConfig
 from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
 from devstack.stack import LocalStack
@@ -28,6 +28,7 @@ def _describe(stack: LocalStack) -> str:
     gateway = stack.api_url(API_GATEWAY)
     alb = stack.api_url(PUBLIC_ALB)
     http_api = stack.api_url(HTTP_API)
+    rest_alb = stack.api_url(REST_ALB)
     return "\n".join(
         [
             "Local stack is up (self-signed TLS: accept the certificate warning once per port).",
@@ -50,6 +51,12 @@ def _describe(stack: LocalStack) -> str:
             f"  API base URL:       {http_api}",
             f"  what the app sees:  {http_api}debug/request",
             f"  disallowed origin:  {stack.site_url('http_api-other')}",
+            "",
+            "Chain 4: CloudFront+S3 -> REST API -> VPC link v2 -> ALB (strips the stage) -> ECS",
+            f"  open the site:      {stack.site_url('rest_alb-site')}",
+            f"  API base URL:       {rest_alb}",
+            f"  what the app sees:  {rest_alb}debug/request",
+            f"  disallowed origin:  {stack.site_url('rest_alb-other')}",
             "",
             f"Service: {_service_kind(stack)}",
             f"Logs and generated nginx.conf: {stack.workdir}",

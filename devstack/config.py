@@ -8,13 +8,15 @@ from typing import Final, Literal
 
 from devstack.processes import DEFAULT_APP
 
-Ingress = Literal["api_gateway", "public_alb", "http_api"]
+Ingress = Literal["api_gateway", "public_alb", "http_api", "rest_alb"]
 # CloudFront + S3 -> API Gateway (stage prefix) -> VPC link -> NLB -> internal ALB -> ECS.
 API_GATEWAY: Final[Ingress] = "api_gateway"
 # An internet-facing ALB that terminates TLS and forwards plain HTTP to ECS.
 PUBLIC_ALB: Final[Ingress] = "public_alb"
 # API Gateway HTTP API ($default stage, no stage segment) -> VPC link -> internal ALB -> ECS.
 HTTP_API: Final[Ingress] = "http_api"
+# API Gateway REST API (stage prefix) -> VPC link v2 -> internal ALB (strips the stage) -> ECS.
+REST_ALB: Final[Ingress] = "rest_alb"
 
 # The address both "ALBs" connect to the service from, standing in for the load balancers'
 # subnets. It is not 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide
@@ -67,6 +69,10 @@ class LocalStackConfig:
     # origin, no credentials, content-type only), as the console's "Configure CORS" makes it:
     # it answers preflights itself and overwrites the service's headers. A negative control.
     http_api_gateway_cors: bool = False
+    rest_alb: ServiceSpec | None = field(default_factory=ServiceSpec)
+    # The REST API -> ALB chain's "ALB" strips the stage, as the deployed listener rule does.
+    # Off: the stage reaches the service, whose routes then never match. A negative control.
+    rest_alb_strips_stage: bool = True
     stage: str = "v1"
     extra_sites: tuple[SiteSpec, ...] = ()
     # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
@@ -79,6 +85,7 @@ class LocalStackConfig:
             API_GATEWAY: self.api_gateway,
             PUBLIC_ALB: self.public_alb,
             HTTP_API: self.http_api,
+            REST_ALB: self.rest_alb,
         }
         return {name: spec for name, spec in chains.items() if spec is not None}
 

@@ -17,10 +17,12 @@ from devstack.config import (
     HTTP_API_TIMEOUT_SECONDS,
     LOCAL_API_SOURCES,
     PUBLIC_ALB,
+    REST_ALB,
     SiteSpec,
 )
 from devstack.nginx import render
 from infra import csp  # standard library only, like service.contract
+from infra.stage_path import stage_rewrite  # standard library only
 from service import contract
 
 if TYPE_CHECKING:
@@ -90,6 +92,29 @@ def _chains(stack: LocalStack) -> list[str]:
                     "integration_timeout": f"{HTTP_API_TIMEOUT_SECONDS}s",
                     "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
                     "gateway_cors": GATEWAY_CORS if stack.config.http_api_gateway_cors else "",
+                },
+            )
+        )
+    if REST_ALB in services:
+        regex, replace = stage_rewrite(stack.config.stage)
+        rewrite = (
+            f"            rewrite {regex} {replace} break;"
+            if stack.config.rest_alb_strips_stage
+            else ""
+        )
+        chains.append(
+            render(
+                "rest_alb.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{REST_ALB}"],
+                    "alb_port": stack.ports["rest_alb_alb"],
+                    "gateway_port": stack.ports["rest_alb_gateway"],
+                    "stage": stack.config.stage,
+                    "alb_host": stack.rest_alb_host,
+                    "site_origin": stack.site_origin(f"{REST_ALB}-site"),
+                    "integration_timeout": f"{stack.config.integration_timeout_seconds}s",
+                    "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
+                    "stage_rewrite": rewrite,
                 },
             )
         )

@@ -15,6 +15,7 @@ from devstack.config import (
     HTTP_API,
     NLB_HOST,
     PUBLIC_ALB,
+    REST_ALB,
     Ingress,
     LocalStackConfig,
     ServiceSpec,
@@ -72,6 +73,8 @@ class LocalStack:
             return f"https://127.0.0.1:{self.ports['gateway']}/{self.config.stage}/"
         if ingress == HTTP_API:
             return f"https://127.0.0.1:{self.ports['http_api_gateway']}/"
+        if ingress == REST_ALB:
+            return f"https://127.0.0.1:{self.ports['rest_alb_gateway']}/{self.config.stage}/"
         return f"https://127.0.0.1:{self.ports['public_alb_https']}/"
 
     @property
@@ -86,6 +89,11 @@ class LocalStack:
     def alb_host(self) -> str:
         """The Host an HTTP API's integration sends: the ALB's name and listener port."""
         return f"{ALB_HOST}:{self.ports['http_api_alb']}"
+
+    @property
+    def rest_alb_host(self) -> str:
+        """The Host a REST API's v2 private integration sends: the ALB's name and port."""
+        return f"{ALB_HOST}:{self.ports['rest_alb_alb']}"
 
     @property
     def nlb_host(self) -> str:
@@ -177,6 +185,8 @@ class LocalStack:
             names += ["public_alb_https", "public_alb_http"]
         if HTTP_API in services:
             names += ["http_api_alb", "http_api_gateway"]
+        if REST_ALB in services:
+            names += ["rest_alb_alb", "rest_alb_gateway"]
         names += [f"site:{s.name}" for s in self.config.sites()]
         ports: set[int] = set()
         for name in names:

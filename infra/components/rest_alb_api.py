@@ -32,14 +32,10 @@ from infra.components.rest_api import (
     add_rest_api,
 )
 from infra.config import ApiSettings, LogSettings
+from infra.stage_path import stage_rewrite
 
 # Evaluated before the listener's default action; the rule only removes the stage.
 STAGE_RULE_PRIORITY: Final = 1
-
-
-def stage_rewrite(stage_name: str) -> tuple[str, str]:
-    """The (regex, replacement) that turns `/<stage>` and `/<stage>/x` into `/` and `/x`."""
-    return f"^/{stage_name}/?(.*)$", "/$1"
 
 
 class RestAlbApi(Construct):

@@ -11,6 +11,7 @@ from devstack import (
     API_GATEWAY,
     HTTP_API,
     PUBLIC_ALB,
+    REST_ALB,
     Ingress,
     LocalStack,
     LocalStackConfig,
@@ -21,7 +22,7 @@ from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError, check
 from tests.e2e.browser import SitePage, launch_chromium, new_site_page
 
-INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API]
+INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API, REST_ALB]
 # Sites whose config.json is broken on purpose, served next to the real ones.
 BAD_CONFIG_SITES = (
     SiteSpec(name="no-config", ingress=API_GATEWAY, allowed=True, raw_config=""),

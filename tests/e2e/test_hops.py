@@ -11,6 +11,7 @@ from devstack import (
     API_GATEWAY,
     HTTP_API,
     PUBLIC_ALB,
+    REST_ALB,
     TRUSTED_PROXY_CIDR,
     LocalStack,
     LocalStackConfig,
@@ -237,3 +238,15 @@ def test_http_api_refuses_a_body_over_10_mb_itself_without_cors_headers(
     )
     assert response.status_code == 413
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_rest_alb_chain_strips_the_stage_at_the_alb_and_sends_the_alb_host(
+    stack: LocalStack, client: httpx.Client
+) -> None:
+    # The gateway passes /v1/debug/request on (a v2 private integration keeps the stage); the
+    # "ALB" strips it with the deployed rule's regex; uvicorn adds the root path back.
+    seen = client.get(stack.api_url(REST_ALB) + "debug/request").json()
+    assert seen["host"] == stack.rest_alb_host
+    assert seen["root_path"] == "/v1"
+    assert seen["path"] == "/v1/debug/request"
+    assert seen["peer_trusted"] is True

@@ -11,7 +11,15 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from devstack import API_GATEWAY, HTTP_API, PUBLIC_ALB, LocalStack, LocalStackConfig, ServiceSpec
+from devstack import (
+    API_GATEWAY,
+    HTTP_API,
+    PUBLIC_ALB,
+    REST_ALB,
+    LocalStack,
+    LocalStackConfig,
+    ServiceSpec,
+)
 from tests.e2e.browser import SitePage
 from tests.e2e.checks import (
     NO_ALLOW_ORIGIN,
@@ -36,6 +44,7 @@ def broken_stack() -> Iterator[LocalStack]:
         # default (FORWARDED_ALLOW_IPS unset: 127.0.0.1 only), with slash redirects on.
         public_alb=ServiceSpec(app=BROKEN_APP, forwarded_allow_ips=None),
         http_api=None,
+        rest_alb=None,
     )
     with LocalStack(config) as running:
         yield running
@@ -126,7 +135,9 @@ def gateway_cors_stack() -> Iterator[LocalStack]:
     # The HTTP API with its own CORS configuration on (as the console's "Configure CORS"
     # makes it: any origin, no credentials, content-type only): the gateway answers the
     # preflight itself and overwrites the service's headers on every response.
-    config = LocalStackConfig(api_gateway=None, public_alb=None, http_api_gateway_cors=True)
+    config = LocalStackConfig(
+        api_gateway=None, public_alb=None, rest_alb=None, http_api_gateway_cors=True
+    )
     with LocalStack(config) as running:
         yield running
 
@@ -163,3 +174,32 @@ def test_gateway_cors_on_the_http_api_replaces_the_services_headers(
         )
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
+
+
+@pytest.fixture(scope="module")
+def unstripped_stack() -> Iterator[LocalStack]:
+    # The REST API -> VPC link v2 -> ALB chain without the ALB's rule that strips the stage:
+    # AWS sends the stage on, uvicorn puts the root path (the stage) in front again, and no
+    # route matches.
+    config = LocalStackConfig(
+        api_gateway=None, public_alb=None, http_api=None, rest_alb_strips_stage=False
+    )
+    with LocalStack(config) as running:
+        yield running
+
+
+def test_rest_alb_without_the_stage_rule_fails_the_preflighted_post_check(
+    unstripped_stack: LocalStack, open_page: Callable[[str], SitePage]
+) -> None:
+    outcome = open_page(unstripped_stack.site_url(f"{REST_ALB}-site")).run("create")
+    with pytest.raises(AssertionError, match="expected HTTP 201"):
+        check_preflighted_post(outcome)
+    assert outcome.status == 404, outcome.describe()
+
+
+def test_rest_alb_without_the_stage_rule_fails_the_simple_get_check(
+    unstripped_stack: LocalStack, open_page: Callable[[str], SitePage]
+) -> None:
+    outcome = open_page(unstripped_stack.site_url(f"{REST_ALB}-site")).run("list")
+    with pytest.raises(AssertionError, match="expected HTTP 200"):
+        check_simple_get(outcome)

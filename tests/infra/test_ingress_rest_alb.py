@@ -10,7 +10,8 @@ from aws_cdk.assertions import Template
 
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT
-from infra.components.rest_alb_api import STAGE_RULE_PRIORITY, RestAlbApi, stage_rewrite
+from infra.components.rest_alb_api import STAGE_RULE_PRIORITY, RestAlbApi
+from infra.stage_path import stage_rewrite
 from service import contract
 from service.contract import Env
 from tests.infra.conftest import Synth, cdk_json_context, resources, synthesize
