@@ -12,24 +12,20 @@ from pathlib import Path
 from typing import Protocol
 
 from aws_cdk import CfnOutput, Stack, Tags
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
-from infra.components.api import Api
-from infra.components.container_service import LISTENER_PORT, ContainerService, PublicListener
+from infra.components.container_service import ContainerService, PublicListener
 from infra.components.dashboard import RequestPathDashboard
 from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
-from infra.components.http_api import HttpApiIngress
 from infra.components.network import Network
-from infra.components.rest_alb_api import RestAlbApi
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, Compute, ConfigError, Ingress
+from infra.ingress import add_ingress
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
@@ -140,83 +136,18 @@ class BackendStack(Stack):
             ),
         )
         service = self.container_service
-        self.api: Api | RestAlbApi | HttpApiIngress | PublicAlbApi
-        self.firewall: WebAcl | None = None
-        nlb: tuple[elbv2.NetworkLoadBalancer, elbv2.NetworkTargetGroup] | None = None
-        gateway_column = True
-        if ingress is Ingress.PUBLIC_ALB:
-            origin = config.topology.public_alb_origin
-            if origin is None:  # the config refuses public-alb without its domain
-                raise ConfigError("app:apiDomainName", "ingress=public-alb needs it")
-            self.api = PublicAlbApi(url=origin, origin=origin)
-            gateway = metrics.public_alb_metrics(service.load_balancer, service.target_group)
-            gateway_column = False
-            self.load_balancer_dns_output = CfnOutput(
-                self,
-                "ApiLoadBalancerDns",
-                value=service.load_balancer.load_balancer_dns_name,
-                description="Point apiDomainName at this name (CNAME, or an alias record)",
-            )
-            self.firewall = self._firewall(
-                config, edge, {"PublicAlb": service.load_balancer.load_balancer_arn}
-            )
-        elif ingress is Ingress.REST_ALB:
-            self.api = RestAlbApi(
-                self,
-                "Api",
-                settings=config.api,
-                logs=config.logs,
-                vpc=network.vpc,
-                load_balancer_subnets=network.load_balancer_subnets,
-                alb=service.load_balancer,
-                alb_listener=service.listener,
-                alb_port=LISTENER_PORT,
-                target_group=service.target_group,
-                site_origin=edge.site_origin,
-                allow_credentials=config.cors.allow_credentials,
-                waf_attached=config.waf.enabled,
-                encryption_key=key,
-            )
-            gateway = metrics.rest_stage_metrics(self.api.stage)
-            self.firewall = self._firewall(config, edge, {"ApiStage": self.api.stage.stage_arn})
-        elif ingress is Ingress.HTTP_API:
-            self.api = HttpApiIngress(
-                self,
-                "HttpApi",
-                settings=config.api,
-                logs=config.logs,
-                vpc=network.vpc,
-                load_balancer_subnets=network.load_balancer_subnets,
-                alb_listener=service.listener,
-                alb_port=LISTENER_PORT,
-                encryption_key=key,
-            )
-            gateway = metrics.http_api_metrics(self.api.http_api)
-        else:
-            self.api = Api(
-                self,
-                "Api",
-                settings=config.api,
-                logs=config.logs,
-                vpc=network.vpc,
-                load_balancer_subnets=network.load_balancer_subnets,
-                alb_listener=service.listener,
-                alb_port=LISTENER_PORT,
-                site_origin=edge.site_origin,
-                allow_credentials=config.cors.allow_credentials,
-                waf_attached=config.waf.enabled,
-                encryption_key=key,
-            )
-            gateway = metrics.rest_stage_metrics(self.api.stage)
-            nlb = (self.api.load_balancer, self.api.target_group)
-            self.firewall = self._firewall(config, edge, {"ApiStage": self.api.stage.stage_arn})
+        entry = add_ingress(
+            self, config=config, network=network, edge=edge, service=service, encryption_key=key
+        )
+        self.api = entry.api
+        self.firewall = entry.firewall
         self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
         self.alarms = Alarms(
             self,
             "Alarms",
             settings=config.alarms,
             topic=self.alarm_topic.topic,
-            gateway=gateway,
+            gateway=entry.metrics,
             ecs_service=service.ecs_service,
             distribution=edge.distribution,
         )
@@ -224,39 +155,14 @@ class BackendStack(Stack):
             self,
             "Dashboard",
             distribution=edge.distribution,
-            gateway=gateway if gateway_column else None,
-            nlb=nlb[0] if nlb else None,
-            nlb_target_group=nlb[1] if nlb else None,
+            gateway=entry.metrics if entry.gateway_column else None,
+            nlb=entry.nlb[0] if entry.nlb else None,
+            nlb_target_group=entry.nlb[1] if entry.nlb else None,
             alb=service.load_balancer,
             alb_target_group=service.target_group,
             ecs_service=service.ecs_service,
             alarms=[*service.deployment_alarms.alarms, *self.alarms.alarms],
         )
-
-    def _firewall(
-        self, config: AppConfig, edge: FrontendEdge, protected: dict[str, str]
-    ) -> WebAcl | None:
-        """With `app:waf`, the regional web ACL on what browsers reach first (a REST API's
-        stage or the public ALB), its blocks readable by the site (CORS)."""
-        if not config.waf.enabled:
-            return None
-        return WebAcl(
-            self,
-            "Firewall",
-            settings=config.waf,
-            acl_scope=AclScope.REGIONAL,
-            protected=protected,
-            cors_origin=edge.site_origin,
-            allow_credentials=config.cors.allow_credentials,
-        )
-
-
-@dataclass(frozen=True)
-class PublicAlbApi:
-    """The API as browsers reach it through an internet-facing ALB: its own domain."""
-
-    url: str
-    origin: str
 
 
 class PublicApi(Protocol):
