@@ -4,20 +4,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_logs
+from aws_cdk import Duration, RemovalPolicy, aws_logs
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk.region_info import FactName
 from constructs import Construct
 
 from infra import checkov
 from infra.components.alarms import DeploymentAlarms
-from infra.components.log_bucket import LogBucket
+from infra.components.log_bucket import LogBucket, log_alb_access
 from infra.config import AlarmSettings, LogSettings, TaskSettings
 from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
@@ -193,7 +190,7 @@ class ContainerService(Construct):
             drop_invalid_header_fields=True,
         )
         self.access_logs = LogBucket(self, "AlbAccessLogs", retention_days=logs.retention_days)
-        _log_alb_access(self.load_balancer, self.access_logs.bucket)
+        log_alb_access(self.load_balancer, self.access_logs.bucket, prefix=ALB_LOG_PREFIX)
 
         self.ecs_service = ecs.FargateService(
             self,
@@ -327,27 +324,3 @@ class ContainerService(Construct):
         )
         for check_id in ("CKV_AWS_2", "CKV_AWS_103"):
             checkov.skip(self.listener, check_id, plain_http)
-
-
-def _log_alb_access(alb: elbv2.ApplicationLoadBalancer, bucket: s3.Bucket) -> None:
-    """ALB access logs for an environment-agnostic stack.
-
-    `log_access_logs` needs a concrete region to pick the ELB account; here the account comes
-    from CDK's region table as a CloudFormation mapping resolved at deploy time.
-    """
-    stack = Stack.of(alb)
-    elb_account = stack.regional_fact(FactName.ELBV2_ACCOUNT)
-    alb.set_attribute("access_logs.s3.enabled", "true")
-    alb.set_attribute("access_logs.s3.bucket", bucket.bucket_name)
-    alb.set_attribute("access_logs.s3.prefix", ALB_LOG_PREFIX)
-    bucket.add_to_resource_policy(
-        iam.PolicyStatement(
-            actions=["s3:PutObject"],
-            principals=[iam.AccountPrincipal(elb_account)],
-            resources=[bucket.arn_for_objects(f"{ALB_LOG_PREFIX}/AWSLogs/{stack.account}/*")],
-        )
-    )
-    policy = bucket.policy
-    if policy is not None:
-        # The ALB checks write access when the attribute is set.
-        alb.node.add_dependency(policy)

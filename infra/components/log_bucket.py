@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk.region_info import FactName
 from constructs import Construct
 
 from infra import checkov
@@ -58,3 +61,27 @@ class LogBucket(Construct):
             "versioning would keep every expired log for a second period and protect nothing "
             "that is ever overwritten.",
         )
+
+
+def log_alb_access(alb: elbv2.ApplicationLoadBalancer, bucket: s3.Bucket, *, prefix: str) -> None:
+    """ALB access logs for an environment-agnostic stack.
+
+    `log_access_logs` needs a concrete region to pick the ELB account; here the account comes
+    from CDK's region table as a CloudFormation mapping resolved at deploy time.
+    """
+    stack = Stack.of(alb)
+    elb_account = stack.regional_fact(FactName.ELBV2_ACCOUNT)
+    alb.set_attribute("access_logs.s3.enabled", "true")
+    alb.set_attribute("access_logs.s3.bucket", bucket.bucket_name)
+    alb.set_attribute("access_logs.s3.prefix", prefix)
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["s3:PutObject"],
+            principals=[iam.AccountPrincipal(elb_account)],
+            resources=[bucket.arn_for_objects(f"{prefix}/AWSLogs/{stack.account}/*")],
+        )
+    )
+    policy = bucket.policy
+    if policy is not None:
+        # The ALB checks write access when the attribute is set.
+        alb.node.add_dependency(policy)
