@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack, aws_logs
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
+from aws_cdk import custom_resources as cr
 
+from infra import checkov
 from infra.components import metrics
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
@@ -22,6 +25,8 @@ from infra.components.network import Network
 from infra.components.rest_alb_api import RestAlbApi
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, ConfigError, Ingress
+from infra.nag import acknowledge
+from infra.retention import retention
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class PublicAlbApi:
 
 @dataclass(frozen=True)
 class Entry:
-    api: Api | RestAlbApi | HttpApiIngress | PublicAlbApi
+    # None for same-origin: the API is the site's own origin, known to the Edge stack.
+    api: Api | RestAlbApi | HttpApiIngress | PublicAlbApi | None
     metrics: metrics.GatewayMetrics
     # Whether the dashboard shows an API Gateway column (not for a public ALB).
     gateway_column: bool
@@ -47,13 +53,32 @@ def add_ingress(
     *,
     config: AppConfig,
     network: Network,
-    edge: FrontendEdge,
+    edge: FrontendEdge | None,
     service: ContainerService,
     encryption_key: kms.IKey | None,
 ) -> Entry:
-    """Build the configured ingress in front of `service` on `stack`."""
+    """Build the configured ingress in front of `service` on `stack`.
+
+    `edge` is the site's distribution, deployed before this stack, for every ingress but
+    `same-origin`, whose distribution is built after (it names the ALB): None then.
+    """
     ingress = config.topology.chosen_ingress
     key = encryption_key
+    if ingress is Ingress.SAME_ORIGIN:
+        _admit_cloudfront(stack, service, config=config, encryption_key=key)
+        return Entry(
+            api=None,
+            metrics=metrics.public_alb_metrics(
+                service.load_balancer, service.target_group, kind="ALB behind CloudFront"
+            ),
+            gateway_column=False,
+            nlb=None,
+            # The regional web ACL has nothing to attach to: CloudFront's (cloudFrontWaf)
+            # protects the API too (the config refuses waf with this ingress).
+            firewall=None,
+        )
+    if edge is None:
+        raise ConfigError("app:ingress", "needs the site's distribution first", value=ingress.value)
     api: Api | RestAlbApi | HttpApiIngress | PublicAlbApi
     firewall: WebAcl | None = None
     nlb: tuple[elbv2.NetworkLoadBalancer, elbv2.NetworkTargetGroup] | None = None
@@ -144,4 +169,80 @@ def _firewall(
         protected=protected,
         cors_origin=edge.site_origin,
         allow_credentials=config.cors.allow_credentials,
+    )
+
+
+# CloudFront's origin-facing servers, as an AWS-managed prefix list whose id differs per Region.
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+AWS_CUSTOM_RESOURCE_PROVIDER = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def _admit_cloudfront(
+    stack: Stack, service: ContainerService, *, config: AppConfig, encryption_key: kms.IKey | None
+) -> None:
+    """Let CloudFront's VPC origin reach the internal ALB's listener, and nothing else.
+
+    The managed prefix list's id is looked up at deploy time (a custom resource calling
+    ec2:DescribeManagedPrefixLists): synth looks nothing up, and the id is not the same in every
+    Region.
+    """
+    call = cr.AwsSdkCall(
+        service="EC2",
+        action="describeManagedPrefixLists",
+        parameters={"Filters": [{"Name": "prefix-list-name", "Values": [CLOUDFRONT_PREFIX_LIST]}]},
+        physical_resource_id=cr.PhysicalResourceId.of(CLOUDFRONT_PREFIX_LIST),
+        output_paths=["PrefixLists.0.PrefixListId"],
+    )
+    # The provider's own log group, kept like every other log of the app (else CDK makes one
+    # that keeps events for two years, on CloudWatch's key).
+    log_group = aws_logs.LogGroup(
+        stack,
+        "CloudFrontPrefixListLogs",
+        retention=retention(config.logs.retention_days),
+        removal_policy=RemovalPolicy.DESTROY,
+        encryption_key=encryption_key,
+    )
+    if encryption_key is None:
+        checkov.skip(log_group, "CKV_AWS_158", checkov.LOGS_WITHOUT_CUSTOMER_KEY)
+    lookup = cr.AwsCustomResource(
+        stack,
+        "CloudFrontPrefixList",
+        log_group=log_group,
+        on_create=call,
+        on_update=call,
+        policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
+            resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE
+        ),
+        install_latest_aws_sdk=False,
+    )
+    policy = lookup.node.try_find_child("CustomResourcePolicy")
+    if policy is not None:
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5",
+            "ec2:DescribeManagedPrefixLists has no resource-level permissions: it is granted "
+            "on '*' and is read-only.",
+            findings=["Resource::*"],
+        )
+    # CDK's provider for AwsCustomResource is one function per stack, found by its path.
+    provider = stack.node.try_find_child(AWS_CUSTOM_RESOURCE_PROVIDER)
+    if provider is not None:
+        role = provider.node.try_find_child("ServiceRole")
+        if role is not None:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM4",
+                "CDK's custom-resource provider writes its logs with AWS's managed "
+                "AWSLambdaBasicExecutionRole; it runs only during deployments.",
+                findings=[
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole"
+                ],
+            )
+        checkov.skip_deployment_function(provider, "CDK's AwsCustomResource provider")
+    prefix_list = lookup.get_response_field("PrefixLists.0.PrefixListId")
+    service.alb_security_group.add_ingress_rule(
+        ec2.Peer.prefix_list(prefix_list),
+        ec2.Port.tcp(LISTENER_PORT),
+        "CloudFront's origin-facing servers (the VPC origin) only",
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -38,6 +39,7 @@ BUILT_TOPOLOGIES = frozenset(
         (Compute.FARGATE, Ingress.REST_ALB),
         (Compute.FARGATE, Ingress.HTTP_API),
         (Compute.FARGATE, Ingress.PUBLIC_ALB),
+        (Compute.FARGATE, Ingress.SAME_ORIGIN),
     }
 )
 BACKEND_DESCRIPTIONS = {
@@ -45,6 +47,7 @@ BACKEND_DESCRIPTIONS = {
     Ingress.REST_ALB: "Fargate service, ALB, REST API (VPC link v2, no NLB), alarms",
     Ingress.HTTP_API: "Fargate service, ALB, HTTP API, alarms",
     Ingress.PUBLIC_ALB: "Fargate service, internet-facing ALB (TLS), alarms",
+    Ingress.SAME_ORIGIN: "Fargate service, internal ALB for CloudFront's VPC origin",
 }
 
 
@@ -74,7 +77,14 @@ class NetworkStack(Stack):
 
 
 class EdgeStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        same_origin_backend: BackendStack | None = None,
+    ) -> None:
         super().__init__(scope, construct_id, description="SPA bucket and CloudFront (OAC)")
         # The site's pages are same-origin: its firewall's blocks need no CORS headers.
         self.firewall = (
@@ -92,8 +102,25 @@ class EdgeStack(Stack):
             encryption_key=_key(self, config, "Site bucket", retain=True),
             # A public ALB's origin is known now; API Gateway's only after the backend exists.
             api_sources=config.topology.public_alb_origin,
+            api_load_balancer=(
+                same_origin_backend.container_service.load_balancer if same_origin_backend else None
+            ),
         )
         self.site_url_output = CfnOutput(self, "SiteUrl", value=self.edge.site_origin)
+        self.observability: Observability | None = None
+        self.same_origin_api: SameOriginApi | None = None
+        if same_origin_backend is not None:
+            # The API is the site's own origin: its routes are already under /api.
+            self.same_origin_api = SameOriginApi(
+                url=self.edge.site_origin, origin=self.edge.site_origin
+            )
+            self.api_url_output = CfnOutput(self, "ApiUrl", value=self.same_origin_api.url)
+            self.observability = add_observability(
+                self,
+                config=config,
+                backend=same_origin_backend,
+                distribution=self.edge.distribution,
+            )
 
 
 class BackendStack(Stack):
@@ -104,7 +131,7 @@ class BackendStack(Stack):
         *,
         config: AppConfig,
         network: Network,
-        edge: FrontendEdge,
+        edge: FrontendEdge | None,
     ) -> None:
         ingress = config.topology.chosen_ingress
         super().__init__(scope, construct_id, description=BACKEND_DESCRIPTIONS[ingress])
@@ -123,7 +150,9 @@ class BackendStack(Stack):
             # The service trusts X-Forwarded-* from the load balancers' subnets alone: the
             # ALB there is the last hop of every Fargate ingress.
             environment=config.container_environment(
-                allow_origins=edge.browser_origins,
+                # Same-origin: the site's pages need no CORS, and its CloudFront name is not
+                # known before the distribution (which needs this ALB) exists.
+                allow_origins=edge.browser_origins if edge else config.site.known_origins,
                 trusted_networks=",".join(network.load_balancer_cidrs),
             ),
             alarms=config.alarms,
@@ -141,28 +170,60 @@ class BackendStack(Stack):
         )
         self.api = entry.api
         self.firewall = entry.firewall
-        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
-        self.alarms = Alarms(
-            self,
-            "Alarms",
-            settings=config.alarms,
-            topic=self.alarm_topic.topic,
-            gateway=entry.metrics,
-            ecs_service=service.ecs_service,
-            distribution=edge.distribution,
-        )
-        self.dashboard = RequestPathDashboard(
-            self,
-            "Dashboard",
-            distribution=edge.distribution,
-            gateway=entry.metrics if entry.gateway_column else None,
-            nlb=entry.nlb[0] if entry.nlb else None,
-            nlb_target_group=entry.nlb[1] if entry.nlb else None,
-            alb=service.load_balancer,
-            alb_target_group=service.target_group,
-            ecs_service=service.ecs_service,
-            alarms=[*service.deployment_alarms.alarms, *self.alarms.alarms],
-        )
+        self.entry = entry
+        if self.api is not None:
+            self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
+        self.observability: Observability | None = None
+        if edge is not None:
+            self.observability = add_observability(
+                self, config=config, backend=self, distribution=edge.distribution
+            )
+            self.alarms = self.observability.alarms
+            self.dashboard = self.observability.dashboard
+
+
+@dataclass(frozen=True)
+class Observability:
+    alarms: Alarms
+    dashboard: RequestPathDashboard
+
+
+def add_observability(
+    stack: Stack, *, config: AppConfig, backend: BackendStack, distribution: cloudfront.Distribution
+) -> Observability:
+    """The alarms and the dashboard, on the stack that can see the distribution and the service
+    (the Backend, or for `same-origin` the Edge, which deploys after it)."""
+    service, entry = backend.container_service, backend.entry
+    alarms = Alarms(
+        stack,
+        "Alarms",
+        settings=config.alarms,
+        topic=backend.alarm_topic.topic,
+        gateway=entry.metrics,
+        ecs_service=service.ecs_service,
+        distribution=distribution,
+    )
+    dashboard = RequestPathDashboard(
+        stack,
+        "Dashboard",
+        distribution=distribution,
+        gateway=entry.metrics if entry.gateway_column else None,
+        nlb=entry.nlb[0] if entry.nlb else None,
+        nlb_target_group=entry.nlb[1] if entry.nlb else None,
+        alb=service.load_balancer,
+        alb_target_group=service.target_group,
+        ecs_service=service.ecs_service,
+        alarms=[*service.deployment_alarms.alarms, *alarms.alarms],
+    )
+    return Observability(alarms=alarms, dashboard=dashboard)
+
+
+@dataclass(frozen=True)
+class SameOriginApi:
+    """The API under `/api/*` of the site's own distribution (`ingress=same-origin`)."""
+
+    url: str
+    origin: str
 
 
 class PublicApi(Protocol):
@@ -216,14 +277,27 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
         raise ConfigError("app:ingress", not_built, value=ingress.value)
     name = config.environment.stack_name
     network = NetworkStack(scope, name("Network"), config=config)
-    edge = EdgeStack(scope, name("Edge"), config=config)
-    backend = BackendStack(
-        scope, name("Backend"), config=config, network=network.network, edge=edge.edge
-    )
-    site = SiteStack(scope, name("Site"), edge=edge.edge, api=backend.api)
+    api: PublicApi | None
+    if ingress is Ingress.SAME_ORIGIN:
+        # The distribution names the ALB, so the backend deploys first.
+        backend = BackendStack(
+            scope, name("Backend"), config=config, network=network.network, edge=None
+        )
+        edge = EdgeStack(scope, name("Edge"), config=config, same_origin_backend=backend)
+        api = edge.same_origin_api
+    else:
+        edge = EdgeStack(scope, name("Edge"), config=config)
+        backend = BackendStack(
+            scope, name("Backend"), config=config, network=network.network, edge=edge.edge
+        )
+        api = backend.api
+    if api is None:
+        raise ConfigError("app:ingress", "built no API", value=ingress.value)
+    site = SiteStack(scope, name("Site"), edge=edge.edge, api=api)
     # Explicit, for the ingresses whose URL is known at synth (no reference makes it implicit):
     # the site's files go out once the API they name exists.
     site.add_stack_dependency(backend)
+    site.add_stack_dependency(edge)
     stacks = Stacks(network=network, edge=edge, backend=backend, site=site)
     for stack in stacks.all():
         for key, value in config.environment.tags.items():

@@ -67,6 +67,9 @@ class RequestPathDashboard(Construct):
                 distribution, name, statistic=statistic, in_metrics_region=True
             )
 
+        def tasks_metric(name: str, statistic: str = "Sum") -> cw.IMetric:
+            return metrics.target_group_metric(alb, alb_target_group, name, statistic=statistic)
+
         front: Hop = (
             "CloudFront (site)",
             (
@@ -115,23 +118,21 @@ class RequestPathDashboard(Construct):
         load_balancer: Hop = (
             "ALB",
             (
-                ("Requests", [alb_target_group.metrics.request_count(period=minute)]),
+                ("Requests", [tasks_metric("RequestCount")]),
                 (
                     "5xx",
                     [
-                        alb_target_group.metrics.http_code_target(
-                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute
-                        ),
+                        tasks_metric("HTTPCode_Target_5XX_Count"),
                         alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute),
                     ],
                 ),
                 (
                     "Target response time p99 (s)",
-                    [alb_target_group.metrics.target_response_time(statistic=P99, period=minute)],
+                    [tasks_metric("TargetResponseTime", P99)],
                 ),
                 _hosts(
-                    alb_target_group.metrics.healthy_host_count(period=minute),
-                    alb_target_group.metrics.unhealthy_host_count(period=minute),
+                    tasks_metric("HealthyHostCount", "Average"),
+                    tasks_metric("UnHealthyHostCount", "Average"),
                     "tasks",
                 ),
             ),

@@ -6,6 +6,7 @@ from aws_cdk import Annotations, Aws, Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -17,6 +18,23 @@ from infra.nag import acknowledge
 
 # The SPA's entry point: the distribution's root object and its client-side route fallback.
 ENTRY_FILE = "index.html"
+# The service's routes, which `ingress=same-origin` serves from the site's own distribution.
+API_PATH_PATTERN = "/api/*"
+# Same-origin only: a client-side route (a path whose last segment has no file extension) is
+# answered with the app shell. It replaces the distribution-wide error responses, which would
+# also turn the API's own 403/404 into the shell's 200.
+SPA_ROUTES_FUNCTION = "\n".join(
+    [
+        "function handler(event) {",
+        "  var request = event.request;",
+        "  var last = request.uri.split('/').pop();",
+        "  if (last.indexOf('.') === -1) {",
+        f"    request.uri = '/{ENTRY_FILE}';",
+        "  }",
+        "  return request;",
+        "}",
+    ]
+)
 
 
 class FrontendEdge(Construct):
@@ -33,6 +51,10 @@ class FrontendEdge(Construct):
         api_sources: what the CSP header lets pages connect to besides the site, when the API's
             origin is known at synth (a public ALB's own domain). Default None: every API
             Gateway endpoint of the Region.
+        api_load_balancer: the internal ALB to serve under `/api/*` of this distribution
+            through a CloudFront VPC origin (`ingress=same-origin`): caching off, every method,
+            every viewer header but Host; the SPA fallback then becomes a viewer-request
+            function on the site's own behaviour. Default None: the site only.
 
     Attributes:
         bucket: the private site bucket (CloudFront reads it through OAC).
@@ -54,6 +76,7 @@ class FrontendEdge(Construct):
         web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
         api_sources: str | None = None,
+        api_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = LogBucket(
@@ -128,6 +151,41 @@ class FrontendEdge(Construct):
             )
             for status in (403, 404)
         ]
+        spa_routes: list[cloudfront.FunctionAssociation] | None = None
+        api_behaviors: dict[str, cloudfront.BehaviorOptions] | None = None
+        if api_load_balancer is not None:
+            spa_fallback = []
+            self.spa_routes = cloudfront.Function(
+                self,
+                "SpaRoutes",
+                code=cloudfront.FunctionCode.from_inline(SPA_ROUTES_FUNCTION),
+                runtime=cloudfront.FunctionRuntime.JS_2_0,
+                comment="Client-side routes get the app shell; /api/* never comes here",
+            )
+            spa_routes = [
+                cloudfront.FunctionAssociation(
+                    function=self.spa_routes,
+                    event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                )
+            ]
+            api_behaviors = {
+                API_PATH_PATTERN: cloudfront.BehaviorOptions(
+                    origin=origins.VpcOrigin.with_application_load_balancer(
+                        api_load_balancer,
+                        http_port=80,
+                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+                    ),
+                    # HTTPS only: a redirect would turn a POST into a GET.
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=(
+                        cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+                    ),
+                    response_headers_policy=self.headers,
+                    compress=False,
+                )
+            }
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -140,8 +198,10 @@ class FrontendEdge(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=self.headers,
                 compress=True,
+                function_associations=spa_routes,
             ),
-            error_responses=spa_fallback,
+            additional_behaviors=api_behaviors,
+            error_responses=spa_fallback or None,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             # Only effective with a custom certificate (CloudFront's own is fixed at TLSv1).

@@ -130,12 +130,15 @@ def http_api_metrics(api: apigwv2.HttpApi) -> GatewayMetrics:
 
 
 def public_alb_metrics(
-    alb: elbv2.ApplicationLoadBalancer, target_group: elbv2.ApplicationTargetGroup
+    alb: elbv2.ApplicationLoadBalancer,
+    target_group: elbv2.ApplicationTargetGroup,
+    *,
+    kind: str = "public ALB",
 ) -> GatewayMetrics:
     """An internet-facing ALB's figures as the API's entry: without a gateway, the ALB's 5xx
     (its own and its targets') and the targets' response time are what browsers get."""
     return GatewayMetrics(
-        kind="public ALB",
+        kind=kind,
         requests=alb.metrics.request_count(period=ONE_MINUTE),
         client_errors=alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_4XX_COUNT, period=ONE_MINUTE),
         server_errors=cw.MathExpression(
@@ -144,9 +147,7 @@ def public_alb_metrics(
                 "alb": alb.metrics.http_code_elb(
                     elbv2.HttpCodeElb.ELB_5XX_COUNT, period=ONE_MINUTE
                 ),
-                "targets": target_group.metrics.http_code_target(
-                    elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=ONE_MINUTE
-                ),
+                "targets": target_group_metric(alb, target_group, "HTTPCode_Target_5XX_Count"),
             },
             label="ALB and target 5xx",
             period=ONE_MINUTE,
@@ -155,14 +156,39 @@ def public_alb_metrics(
         latency_p99=cw.MathExpression(
             expression="1000 * seconds",
             using_metrics={
-                "seconds": target_group.metrics.target_response_time(
-                    statistic="p99", period=ONE_MINUTE
+                "seconds": target_group_metric(
+                    alb, target_group, "TargetResponseTime", statistic="p99"
                 )
             },
             label="target response time p99 (ms)",
             period=ONE_MINUTE,
         ),
-        integration_latency_p99=target_group.metrics.target_response_time(
-            statistic="p99", period=ONE_MINUTE
+        integration_latency_p99=target_group_metric(
+            alb, target_group, "TargetResponseTime", statistic="p99"
         ),
+    )
+
+
+def target_group_metric(
+    alb: elbv2.ApplicationLoadBalancer,
+    target_group: elbv2.ApplicationTargetGroup,
+    name: str,
+    *,
+    statistic: str = "Sum",
+) -> cw.Metric:
+    """The tasks' target group's metric `name`, dimensioned by the ALB's and the group's names.
+
+    CDK's `target_group.metrics` derive the load balancer's name by splitting the listener's ARN;
+    in another stack (same-origin's alarms live with the distribution) that split would run
+    over a cross-stack reference, which cfn-lint rejects; both names are plain attributes here.
+    """
+    return cw.Metric(
+        namespace="AWS/ApplicationELB",
+        metric_name=name,
+        dimensions_map={
+            "LoadBalancer": alb.load_balancer_full_name,
+            "TargetGroup": target_group.target_group_full_name,
+        },
+        statistic=statistic,
+        period=ONE_MINUTE,
     )

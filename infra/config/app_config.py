@@ -85,6 +85,12 @@ class AppConfig:
                 "cannot protect ingress=http-api: AWS WAF does not attach to HTTP APIs; choose "
                 "ingress=rest-nlb or public-alb, or leave waf off",
             )
+        if self.waf.enabled and ingress is Ingress.SAME_ORIGIN:
+            raise self.waf.invalid(
+                "enabled",
+                "has nothing to attach to with ingress=same-origin: the API is behind the "
+                "site's CloudFront distribution; use app:cloudFrontWaf=true (in us-east-1)",
+            )
         # Autoscaling holds the CPU at its target; an alarm at or below it would always fire.
         if self.alarms.cpu_percent <= tasks.cpu_target_percent:
             raise self.alarms.invalid(

@@ -44,6 +44,11 @@ class SiteSettings(Group):
         check=_certificate,
     )
 
+    @property
+    def known_origins(self) -> tuple[str, ...]:
+        """The site's origins known at synth: its custom domain's, if it has one."""
+        return (f"https://{self.domain_name}",) if self.domain_name else ()
+
     def relations(self) -> None:
         if (self.domain_name is None) != (self.certificate_arn is None):
             missing = "domain_name" if self.domain_name is None else "certificate_arn"

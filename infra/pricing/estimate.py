@@ -39,6 +39,8 @@ NO_IDLE_COST: Final = frozenset(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         "AWS::CDK::Metadata",
         "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::Function",
+        "AWS::CloudFront::VpcOrigin",
         "AWS::CloudFront::OriginAccessControl",
         "AWS::CloudFront::ResponseHeadersPolicy",
         "AWS::EC2::FlowLog",
@@ -71,6 +73,7 @@ NO_IDLE_COST: Final = frozenset(
         "AWS::SNS::Topic",
         "AWS::SNS::TopicPolicy",
         "AWS::WAFv2::WebACLAssociation",
+        "Custom::AWS",
         "Custom::CDKBucketDeployment",
         "Custom::VpcRestrictDefaultSG",
     }
@@ -274,6 +277,12 @@ def _usage(by_type: Mapping[str, list[dict[str, Any]]]) -> tuple[Usage, ...]:
     if "AWS::CloudFront::Distribution" in by_type:
         usage.append(Usage("CloudFront HTTPS requests", prices.CLOUDFRONT_MILLION))
         usage.append(Usage("CloudFront data out", prices.CLOUDFRONT_GB))
+    if "AWS::CloudFront::Function" in by_type:
+        usage.append(
+            Usage(
+                "CloudFront Function invocations (page loads)", prices.CLOUDFRONT_FUNCTION_MILLION
+            )
+        )
     if "AWS::EC2::NatGateway" in by_type:
         usage.append(Usage("NAT gateway data (image pulls, AWS APIs)", prices.NAT_GATEWAY_GB))
     if "AWS::ElasticLoadBalancingV2::LoadBalancer" in by_type:

@@ -57,5 +57,8 @@ LOGS_GB: Final = Price(0.50, "GB of logs ingested", CLOUDWATCH)
 REST_API_MILLION: Final = Price(3.50, "million REST API requests", API_GATEWAY)
 HTTP_API_MILLION: Final = Price(1.00, "million HTTP API requests", API_GATEWAY)
 CLOUDFRONT_MILLION: Final = Price(1.00, "million HTTPS requests (North America)", CLOUDFRONT)
+CLOUDFRONT_FUNCTION_MILLION: Final = Price(
+    0.10, "million CloudFront Function invocations", CLOUDFRONT
+)
 CLOUDFRONT_GB: Final = Price(0.085, "GB to the internet (North America)", CLOUDFRONT)
 XRAY_MILLION: Final = Price(5.00, "million traces recorded (100,000 free)", XRAY)

@@ -117,6 +117,7 @@ VARIANTS: dict[str, tuple[dict[str, object], str | None]] = {
     "everything": (EVERYTHING, "us-east-1"),
     "http-api": ({"app:ingress": "http-api", "app:kms": True}, None),
     "rest-alb": ({"app:ingress": "rest-alb", "app:waf": True}, None),
+    "same-origin": ({"app:ingress": "same-origin", "app:kms": True}, None),
     "public-alb": (
         {
             "app:ingress": "public-alb",
