@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from cors_doctor.driver import diagnose
+from cors_doctor.driver import diagnose, same_origin
 from cors_doctor.inputs import (
     DEFAULT_TIMEOUT,
     MAX_TIMEOUT,
@@ -247,6 +247,7 @@ def command_smoke(args: argparse.Namespace) -> int:
         openapi_source=args.openapi,
         paths=tuple(args.path),
         credentials=args.credentials,
+        same_origin=same_origin(origin, api_url),
     )
     return run(lambda client: requests_for(plan, client), _options(args, origin), "smoke")
 

@@ -39,15 +39,30 @@ def diagnose(
     redirect led to is a finding, since that is where the browser would fail too.
     """
     method = request.method.upper()
+    # A page calling its own origin (the API under the site's domain): the browser sends no
+    # preflight and reads every response whatever its CORS headers (Fetch's same-origin case).
+    same = same_origin(origin, request.url)
     report = PathReport(
-        request=request, origin=origin, preflighted=needs_preflight(method, request.headers)
+        request=request,
+        origin=origin,
+        preflighted=not same and needs_preflight(method, request.headers),
     )
     mixed = judge_mixed_content(origin, request.url)
     if mixed is not None:
         report.checks.append(mixed)
+    if same:
+        report.checks.append(
+            Check(
+                name="same-origin",
+                ok=True,
+                explanation=f"{origin} is the API's own origin: the browser sends no preflight "
+                "and needs no CORS header (redirects are still followed and judged)",
+                stage="request",
+            )
+        )
     if report.preflighted:
         _preflight(client, report)
-    _follow(client, report)
+    _follow(client, report, judge_cors=not same)
     report.checks.append(_probe(client, report, probe_origin=probe_origin))
     return report
 
@@ -73,7 +88,13 @@ def _preflight(client: Session, report: PathReport) -> None:
     )
 
 
-def _follow(client: Session, report: PathReport) -> None:
+def same_origin(origin: str, url: str) -> bool:
+    """Whether `url` is on `origin` (scheme, host and port, as Fetch compares them)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() == origin.lower()
+
+
+def _follow(client: Session, report: PathReport, *, judge_cors: bool = True) -> None:
     """The request itself, then wherever its redirects lead, up to MAX_REDIRECTS of them."""
     request = report.request
     public_host = urlsplit(request.url).hostname
@@ -96,7 +117,8 @@ def _follow(client: Session, report: PathReport) -> None:
             report.checks.append(judge_unreachable_redirect(url, str(exc), stage))
             return
         report.hops.append(hop)
-        report.checks += judge_cors_headers(hop, credentials=request.credentials, stage=stage)
+        if judge_cors or not same_origin(report.origin, url):
+            report.checks += judge_cors_headers(hop, credentials=request.credentials, stage=stage)
         if not hop.is_redirect or hop.status == 304:
             return
         target = resolve_location(url, hop.first("location"))

@@ -26,6 +26,7 @@ class SmokePlan:
     openapi_source: str | None = None
     paths: tuple[str, ...] = ()
     credentials: bool = True
+    same_origin: bool = False
 
 
 # The product's SPA: a simple GET, a credentialed JSON POST (preflighted), a GET with a custom
@@ -46,8 +47,15 @@ DEFAULT_CALLS = (
 )
 
 
-def default_requests(api_url: str, *, credentials: bool = True) -> list[PageRequest]:
-    """DEFAULT_CALLS on api_url; credentials=False sends the POST without them."""
+def default_requests(
+    api_url: str, *, credentials: bool = True, same_origin: bool = False
+) -> list[PageRequest]:
+    """DEFAULT_CALLS on api_url; credentials=False sends the POST without them.
+
+    same_origin: the API is served under the site's own origin (`ingress=same-origin`), where
+    only /api/* reaches the service: the health check is left out.
+    """
+    calls = [c for c in DEFAULT_CALLS if not (same_origin and c.url == HEALTH_PATH)]
     return [
         replace(
             call,
@@ -55,7 +63,7 @@ def default_requests(api_url: str, *, credentials: bool = True) -> list[PageRequ
             headers=dict(call.headers),
             credentials=call.credentials and credentials,
         )
-        for call in DEFAULT_CALLS
+        for call in calls
     ]
 
 
@@ -89,7 +97,9 @@ def openapi_requests(
 def requests_for(plan: SmokePlan, client: Session) -> list[PageRequest]:
     """Every call of the smoke run, in order: the document's, then the --path ones."""
     if plan.openapi_source is None and not plan.paths:
-        return default_requests(plan.api_url, credentials=plan.credentials)
+        return default_requests(
+            plan.api_url, credentials=plan.credentials, same_origin=plan.same_origin
+        )
     named = path_requests(plan.api_url, plan.paths)  # checked before the document is fetched
     if plan.openapi_source is None:
         return named

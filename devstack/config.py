@@ -8,7 +8,7 @@ from typing import Final, Literal
 
 from devstack.processes import DEFAULT_APP
 
-Ingress = Literal["api_gateway", "public_alb", "http_api", "rest_alb"]
+Ingress = Literal["api_gateway", "public_alb", "http_api", "rest_alb", "same_origin"]
 # CloudFront + S3 -> API Gateway (stage prefix) -> VPC link -> NLB -> internal ALB -> ECS.
 API_GATEWAY: Final[Ingress] = "api_gateway"
 # An internet-facing ALB that terminates TLS and forwards plain HTTP to ECS.
@@ -17,6 +17,8 @@ PUBLIC_ALB: Final[Ingress] = "public_alb"
 HTTP_API: Final[Ingress] = "http_api"
 # API Gateway REST API (stage prefix) -> VPC link v2 -> internal ALB (strips the stage) -> ECS.
 REST_ALB: Final[Ingress] = "rest_alb"
+# CloudFront serves the site and, under /api/*, the internal ALB (a VPC origin): one origin.
+SAME_ORIGIN: Final[Ingress] = "same_origin"
 
 # The address both "ALBs" connect to the service from, standing in for the load balancers'
 # subnets. It is not 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide
@@ -73,6 +75,7 @@ class LocalStackConfig:
     # The REST API -> ALB chain's "ALB" strips the stage, as the deployed listener rule does.
     # Off: the stage reaches the service, whose routes then never match. A negative control.
     rest_alb_strips_stage: bool = True
+    same_origin: ServiceSpec | None = field(default_factory=ServiceSpec)
     stage: str = "v1"
     extra_sites: tuple[SiteSpec, ...] = ()
     # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
@@ -86,13 +89,20 @@ class LocalStackConfig:
             PUBLIC_ALB: self.public_alb,
             HTTP_API: self.http_api,
             REST_ALB: self.rest_alb,
+            SAME_ORIGIN: self.same_origin,
         }
         return {name: spec for name, spec in chains.items() if spec is not None}
 
     def sites(self) -> list[SiteSpec]:
         """Per chain: the site the API allows and another origin it must refuse."""
+        # A same-origin site calls its own origin: it needs no CORS, and the API does not list
+        # it, as the deployed service is not told the CloudFront name.
         standard = [
-            SiteSpec(name=f"{ingress}-{kind}", ingress=ingress, allowed=kind == "site")
+            SiteSpec(
+                name=f"{ingress}-{kind}",
+                ingress=ingress,
+                allowed=kind == "site" and ingress != SAME_ORIGIN,
+            )
             for ingress in self.services()
             for kind in ("site", "other")
         ]

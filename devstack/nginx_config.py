@@ -18,6 +18,7 @@ from devstack.config import (
     LOCAL_API_SOURCES,
     PUBLIC_ALB,
     REST_ALB,
+    SAME_ORIGIN,
     SiteSpec,
 )
 from devstack.nginx import render
@@ -118,7 +119,32 @@ def _chains(stack: LocalStack) -> list[str]:
                 },
             )
         )
+    if SAME_ORIGIN in services:
+        chains.append(
+            render(
+                "same_origin.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{SAME_ORIGIN}"],
+                    "alb_port": stack.ports["same_origin_alb"],
+                },
+            )
+        )
     return chains
+
+
+# CloudFront's /api/* behaviour with a VPC origin: caching disabled, every method, every viewer
+# header but Host (the origin's name instead), X-Forwarded-For appended.
+API_BEHAVIOUR: Final = """\
+        location /api/ {
+            proxy_pass http://127.0.0.1:%(alb_port)s;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host %(alb_host)s;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_redirect off;
+            proxy_buffering off;
+            client_max_body_size 0;
+        }"""
 
 
 # What API Gateway does when an HTTP API has a CORS configuration (here: any origin, no
@@ -172,9 +198,17 @@ def _site(stack: LocalStack, site: SiteSpec, directory: Path) -> str:
         ),
         encoding="utf-8",
     )
+    api_location = ""
+    if site.name == f"{SAME_ORIGIN}-site":
+        alb_port = stack.ports["same_origin_alb"]
+        api_location = API_BEHAVIOUR % {
+            "alb_port": alb_port,
+            "alb_host": f"internal-alb.local:{alb_port}",
+        }
     return render(
         "site.conf.template",
         {
+            "api_location": api_location,
             "name": site.name,
             "port": stack.ports[f"site:{site.name}"],
             "frontend": FRONTEND,

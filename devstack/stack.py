@@ -16,6 +16,7 @@ from devstack.config import (
     NLB_HOST,
     PUBLIC_ALB,
     REST_ALB,
+    SAME_ORIGIN,
     Ingress,
     LocalStackConfig,
     ServiceSpec,
@@ -30,7 +31,8 @@ from service.contract import Env
 def _service_settings(spec: ServiceSpec, origins: list[str], root_path: str) -> dict[str, str]:
     settings = contract.container_environment(
         allow_origins=origins,
-        allow_credentials=True,
+        # As the deployed config: no cross-origin caller (a same-origin chain), no credentials.
+        allow_credentials=bool(origins),
         forwarded_allow_ips=spec.forwarded_allow_ips or "",
         root_path=root_path,
         graceful_shutdown_seconds=spec.graceful_shutdown_seconds,
@@ -73,6 +75,9 @@ class LocalStack:
             return f"https://127.0.0.1:{self.ports['gateway']}/{self.config.stage}/"
         if ingress == HTTP_API:
             return f"https://127.0.0.1:{self.ports['http_api_gateway']}/"
+        if ingress == SAME_ORIGIN:
+            # config.json names the site's own origin; the API's routes are under /api.
+            return self.site_url(f"{SAME_ORIGIN}-site")
         if ingress == REST_ALB:
             return f"https://127.0.0.1:{self.ports['rest_alb_gateway']}/{self.config.stage}/"
         return f"https://127.0.0.1:{self.ports['public_alb_https']}/"
@@ -187,6 +192,8 @@ class LocalStack:
             names += ["http_api_alb", "http_api_gateway"]
         if REST_ALB in services:
             names += ["rest_alb_alb", "rest_alb_gateway"]
+        if SAME_ORIGIN in services:
+            names += ["same_origin_alb"]
         names += [f"site:{s.name}" for s in self.config.sites()]
         ports: set[int] = set()
         for name in names:

@@ -151,9 +151,12 @@ class AppConfig:
 
         `allow_origins` are the site's own origins; this config's extra origins follow them.
         """
+        origins = [*allow_origins, *self.cors.extra_origins]
         return contract.container_environment(
-            allow_origins=[*allow_origins, *self.cors.extra_origins],
-            allow_credentials=self.cors.allow_credentials,
+            allow_origins=origins,
+            # With no cross-origin caller at all (same-origin and no extra origins), credentials
+            # have nobody to be allowed for, and the service refuses them without an origin.
+            allow_credentials=self.cors.allow_credentials and bool(origins),
             # Only the load balancers inside the VPC may set X-Forwarded-*; never "*".
             forwarded_allow_ips=contract.validate_networks(trusted_networks),
             root_path=self.root_path,

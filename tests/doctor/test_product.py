@@ -147,3 +147,17 @@ def test_smoke_no_credentials_passes_a_stack_without_credentials(
     outcome = doctor("smoke", "--outputs", outputs, "--no-credentials", "--json")
     assert outcome.failures() == []
     assert outcome.code == 0
+
+
+def test_a_page_on_the_apis_own_origin_needs_no_cors_and_sends_no_preflight(
+    doctor, product: Endpoint
+) -> None:
+    origin = product.url.rstrip("/")
+    outcome = doctor(
+        "check", f"{product.url}/api/items", "--origin", origin, "--json",
+        "-X", "POST", "-H", "Content-Type: application/json", "--data", '{"name": "a"}',
+    )  # fmt: skip
+    assert outcome.failures() == []
+    assert "same-origin" in {check["name"] for check in outcome.checks()}
+    # No preflight: the request, then the probe from an unlisted origin.
+    assert [hop["kind"] for hop in outcome.hops()] == ["request", "probe"]

@@ -12,6 +12,7 @@ from devstack import (
     HTTP_API,
     PUBLIC_ALB,
     REST_ALB,
+    SAME_ORIGIN,
     Ingress,
     LocalStack,
     LocalStackConfig,
@@ -24,6 +25,8 @@ from tests.e2e.browser import SitePage, launch_chromium, new_site_page
 
 INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API, REST_ALB]
 # Sites whose config.json is broken on purpose, served next to the real ones.
+# An origin the same-origin chain's API lists (app:extraOrigins), calling it cross-origin.
+SAME_ORIGIN_EXTRA = SiteSpec(name=f"{SAME_ORIGIN}-extra", ingress=SAME_ORIGIN, allowed=True)
 BAD_CONFIG_SITES = (
     SiteSpec(name="no-config", ingress=API_GATEWAY, allowed=True, raw_config=""),
     SiteSpec(name="bad-json", ingress=API_GATEWAY, allowed=True, raw_config="{apiUrl:"),
@@ -79,7 +82,9 @@ def stack(service_image: str) -> Iterator[LocalStack]:
     """Every chain with production settings; each service runs as the real image, so every
     browser test on this stack goes through it (the other stacks run the command as a process).
     """
-    config = LocalStackConfig(extra_sites=BAD_CONFIG_SITES, container_image=service_image)
+    config = LocalStackConfig(
+        extra_sites=(*BAD_CONFIG_SITES, SAME_ORIGIN_EXTRA), container_image=service_image
+    )
     with LocalStack(config) as running:
         yield running
 
