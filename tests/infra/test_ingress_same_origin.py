@@ -14,6 +14,7 @@ from infra.components.frontend_deployment import RUNTIME_CONFIG_FILE
 from infra.ingress import CLOUDFRONT_PREFIX_LIST
 from service import contract
 from service.contract import Env
+from service.settings import Settings
 from tests.infra.conftest import Synth, cdk_json_context, resources, run_app, synthesize
 from tests.infra.templates import cfn_lint_output, get_att, logical_id
 
@@ -181,3 +182,16 @@ def test_the_prefix_list_lookup_logs_like_every_other_backend_log(same_synth, ba
     days = same_synth.config.logs.retention_days
     groups = resources(backend, "AWS::Logs::LogGroup").values()
     assert [g["Properties"]["RetentionInDays"] for g in groups] == [days] * len(groups)
+
+
+def test_without_extra_origins_the_service_accepts_its_environment(tmp_path_factory):
+    # No origin is listed at all: credentials must be off, or the service refuses to start.
+    synth = synthesize(
+        tmp_path_factory.mktemp("same-origin-alone"),
+        {**cdk_json_context(), "app:ingress": "same-origin"},
+    )
+    env = _environment(synth.template(synth.stacks.backend))
+    assert env[Env.ALLOW_ORIGINS] == ""
+    assert env[Env.ALLOW_CREDENTIALS] == "false"
+    settings = Settings.model_validate({k: v for k, v in env.items() if isinstance(v, str)})
+    assert settings.allow_origins == []
