@@ -8,7 +8,14 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.config import API_GATEWAY, HTTP_API, PUBLIC_ALB, REST_ALB, LocalStackConfig
+from devstack.config import (
+    API_GATEWAY,
+    HTTP_API,
+    PUBLIC_ALB,
+    REST_ALB,
+    SAME_ORIGIN,
+    LocalStackConfig,
+)
 from devstack.image import SERVICE_IMAGE, build_service_image
 from devstack.prereqs import PrerequisiteError
 from devstack.stack import LocalStack
@@ -57,6 +64,11 @@ def _describe(stack: LocalStack) -> str:
             f"  API base URL:       {rest_alb}",
             f"  what the app sees:  {rest_alb}debug/request",
             f"  disallowed origin:  {stack.site_url('rest_alb-other')}",
+            "",
+            "Chain 5: CloudFront serves the site and /api/* (VPC origin -> internal ALB -> ECS)",
+            f"  open the site:      {stack.site_url(f'{SAME_ORIGIN}-site')}  (no CORS needed)",
+            f"  what the app sees:  {stack.api_url(SAME_ORIGIN)}api/items",
+            f"  another origin:     {stack.site_url(f'{SAME_ORIGIN}-other')}  (CORS must block it)",
             "",
             f"Service: {_service_kind(stack)}",
             f"Logs and generated nginx.conf: {stack.workdir}",
