@@ -163,6 +163,7 @@ class BackendStack(Stack):
                 if config.topology.api_certificate_arn is not None
                 else None
             ),
+            public_task_ips=config.network.public_task_ips,
         )
         service = self.container_service
         entry = add_ingress(

@@ -56,12 +56,18 @@ class ContainerService(Construct):
         environment: the container's complete environment (the contract's names).
         alarms: the deployment alarms' threshold (see AlarmSettings).
         alarm_topic: the topic the deployment alarms notify.
+        public_listener: make the ALB internet-facing with this TLS listener (`public-alb`).
+            Default None: internal, one plain HTTP listener.
+        public_task_ips: run the tasks in the public subnets with a public IPv4 address each
+            instead of behind NAT (app:taskEgress=public-ip); their group still admits only
+            the ALB. Default False.
 
     Attributes:
         cluster, task_definition, container: the ECS cluster, task definition and container.
         ecs_service: the ECS Fargate service that runs and replaces the tasks.
-        load_balancer, listener, target_group: the internal ALB, its HTTP listener on
-            LISTENER_PORT and the tasks' target group.
+        load_balancer, listener, target_group: the ALB, its listener (HTTP on LISTENER_PORT,
+            or HTTPS for a public listener) and the tasks' target group; redirect_listener:
+            a public ALB's port-80 redirect, else None.
         alb_security_group, task_security_group: their security groups.
         log_group: the app's logs; access_logs: the ALB's access-log bucket.
         deployment_alarms: the target group's alarms that roll a deployment back (besides
@@ -83,6 +89,7 @@ class ContainerService(Construct):
         alarm_topic: sns.ITopic,
         encryption_key: kms.IKey | None = None,
         public_listener: PublicListener | None = None,
+        public_task_ips: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         public = public_listener is not None
@@ -199,8 +206,12 @@ class ContainerService(Construct):
             task_definition=self.task_definition,
             desired_count=settings.desired_count,
             security_groups=[self.task_security_group],
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            assign_public_ip=False,
+            vpc_subnets=ec2.SubnetSelection(
+                subnet_type=(
+                    ec2.SubnetType.PUBLIC if public_task_ips else ec2.SubnetType.PRIVATE_WITH_EGRESS
+                )
+            ),
+            assign_public_ip=public_task_ips,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
             max_healthy_percent=DEPLOYMENT_MAX_PERCENT,

@@ -67,11 +67,18 @@ class Network(Construct):
             # With an environment-agnostic stack this renders Fn::GetAZs: no lookup at synth.
             # The config's task ceiling assumes this layout (infra/limits.py).
             max_azs=AZ_COUNT,
-            nat_gateways=settings.nat_gateways,
+            # With public task IPs (app:taskEgress) the tasks live in the public subnets and no
+            # NAT gateway exists; the private subnets then have no route out at all.
+            nat_gateways=0 if settings.public_task_ips else settings.nat_gateways,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
                 ec2.SubnetConfiguration(
-                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
+                    name="Private",
+                    subnet_type=(
+                        ec2.SubnetType.PRIVATE_ISOLATED
+                        if settings.public_task_ips
+                        else ec2.SubnetType.PRIVATE_WITH_EGRESS
+                    ),
                 ),
             ],
             flow_logs={

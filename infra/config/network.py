@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from infra import limits
@@ -53,6 +54,13 @@ def _load_balancer_cidr(cidr: str) -> None:
     contract.validate_networks(cidr)
 
 
+class TaskEgress(Enum):
+    """How the tasks reach AWS's public endpoints (image pulls, logs)."""
+
+    NAT = "nat"
+    PUBLIC_IP = "public-ip"
+
+
 @dataclass(frozen=True, kw_only=True)
 class NetworkSettings(Group):
     """A VPC over two AZs: public subnets (NAT), private subnets (tasks), and the load
@@ -65,6 +73,15 @@ class NetworkSettings(Group):
         "its AZ is then a single point of failure for the tasks' egress.",
         bounds=(1, limits.AZ_COUNT),
         why="one per AZ at most; tasks need one",
+    )
+    task_egress: TaskEgress = setting(
+        default=TaskEgress.NAT,
+        key="taskEgress",
+        doc="How the tasks reach ECR and CloudWatch Logs: `nat` (private subnets behind NAT "
+        "gateways) or `public-ip` (public subnets, one public IPv4 address per task, no NAT "
+        "gateway: about $29 a month less with two tasks; each task's security group still "
+        "admits only the ALB, and its egress only HTTPS). `public-ip` refuses `natGateways` "
+        "other than 1.",
     )
     vpc_cidr: str = setting(
         default="10.0.0.0/16",
@@ -91,7 +108,15 @@ class NetworkSettings(Group):
         halves = block.subnets(prefixlen_diff=(limits.AZ_COUNT - 1).bit_length())
         return tuple(str(subnet) for subnet in list(halves)[: limits.AZ_COUNT])
 
+    @property
+    def public_task_ips(self) -> bool:
+        return self.task_egress is TaskEgress.PUBLIC_IP
+
     def relations(self) -> None:
+        if self.public_task_ips and self.nat_gateways != 1:
+            raise self.invalid(
+                "nat_gateways", "applies only with taskEgress=nat (public-ip has no NAT gateway)"
+            )
         vpc = _ipv4(self.vpc_cidr)
         block = _ipv4(self.load_balancer_cidr)
         if block.overlaps(vpc):

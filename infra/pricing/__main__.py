@@ -59,6 +59,7 @@ OPTIONS: dict[str, tuple[dict[str, str], str | None]] = {
     "app:waf=true": ({"app:waf": "true"}, None),
     "app:cloudFrontWaf=true (us-east-1)": ({"app:cloudFrontWaf": "true"}, "us-east-1"),
     "app:kms=true": ({"app:kms": "true"}, None),
+    "app:taskEgress=public-ip": ({"app:taskEgress": "public-ip"}, None),
 }
 
 

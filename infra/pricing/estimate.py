@@ -197,6 +197,13 @@ def _fargate(found: list[dict[str, Any]], templates: Mapping[str, Template]) -> 
         platform = task.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64")
         cpu_price = prices.FARGATE_VCPU_HOUR[platform]
         gb_price = prices.FARGATE_GB_HOUR[platform]
+        network = service["Properties"].get("NetworkConfiguration", {})
+        if network.get("AwsvpcConfiguration", {}).get("AssignPublicIp") == "ENABLED":
+            yield Line(
+                f"public IPv4 addresses of the tasks ({count})",
+                f"${prices.PUBLIC_IPV4_HOUR.usd}/h each",
+                _hourly(prices.PUBLIC_IPV4_HOUR, count),
+            )
         yield Line(
             f"Fargate tasks ({count} x {vcpu:g} vCPU / {memory_gb:g} GB, {platform})",
             f"${cpu_price.usd} per vCPU-h, ${gb_price.usd} per GB-h",

@@ -115,7 +115,10 @@ VARIANTS: dict[str, tuple[dict[str, object], str | None]] = {
     "kms": ({"app:kms": True}, None),
     "custom-domain": (CUSTOM_DOMAIN, None),
     "everything": (EVERYTHING, "us-east-1"),
-    "http-api": ({"app:ingress": "http-api", "app:kms": True}, None),
+    "http-api": (
+        {"app:ingress": "http-api", "app:kms": True, "app:taskEgress": "public-ip"},
+        None,
+    ),
     "rest-alb": ({"app:ingress": "rest-alb", "app:waf": True}, None),
     "same-origin": ({"app:ingress": "same-origin", "app:kms": True}, None),
     "public-alb": (
