@@ -32,6 +32,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra import checkov
+from infra.components.alb_vpc_link import add_alb_vpc_link
 from infra.config import ApiSettings, LogSettings
 from infra.nag import acknowledge
 from infra.retention import retention
@@ -113,24 +114,16 @@ class HttpApiIngress(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "LinkSecurityGroup",
-            vpc=vpc,
-            description="HTTP API VPC link: to the internal ALB only",
-            allow_all_outbound=False,
-        )
-        self.vpc_link = apigwv2.VpcLink(
+        link = add_alb_vpc_link(
             self,
             "VpcLink",
+            who="HTTP API",
             vpc=vpc,
-            subnets=ec2.SubnetSelection(subnets=list(load_balancer_subnets)),
-            security_groups=[self.security_group],
+            subnets=load_balancer_subnets,
+            alb_listener=alb_listener,
+            alb_port=alb_port,
         )
-        # The link's interfaces to the ALB's, and the ALB admits them and nothing else.
-        alb_listener.connections.allow_from(
-            self.security_group, ec2.Port.tcp(alb_port), "From the HTTP API's VPC link only"
-        )
+        self.security_group, self.vpc_link = link.security_group, link.vpc_link
         integration = integrations.HttpAlbIntegration(
             "Alb",
             alb_listener,

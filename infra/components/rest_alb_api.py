@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from typing import Final
 
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.components.alb_vpc_link import add_alb_vpc_link
 from infra.components.rest_api import (
     GATEWAY_REQUEST_ID_MAPPING,
     PROXY_PATH_MAPPING,
@@ -81,26 +81,19 @@ class RestAlbApi(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "LinkSecurityGroup",
-            vpc=vpc,
-            description="REST API VPC link v2: to the internal ALB only",
-            allow_all_outbound=False,
-        )
         # Not "VpcLink": that logical id is the v1 link's under rest-nlb, and CloudFormation
         # cannot change a resource's type in place when an operator switches ingress. The REST
         # API, its stage and logs keep their ids, so the API's URL survives the switch.
-        self.vpc_link = apigwv2.VpcLink(
+        link = add_alb_vpc_link(
             self,
             "VpcLinkV2",
+            who="REST API",
             vpc=vpc,
-            subnets=ec2.SubnetSelection(subnets=list(load_balancer_subnets)),
-            security_groups=[self.security_group],
+            subnets=load_balancer_subnets,
+            alb_listener=alb_listener,
+            alb_port=alb_port,
         )
-        alb_listener.connections.allow_from(
-            self.security_group, ec2.Port.tcp(alb_port), "From the REST API's VPC link only"
-        )
+        self.security_group, self.vpc_link = link.security_group, link.vpc_link
         base = f"http://{alb.load_balancer_dns_name}"
         parts = add_rest_api(
             self,
