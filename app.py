@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import AppConfig, ConfigError
+from infra.lambda_bundle import BundleError
 from infra.stacks import build
 
 
@@ -39,7 +40,7 @@ def main() -> int:
     try:
         config = AppConfig.from_context(app.node.get_all_context(), region=deploy_region())
         build(app, config)
-    except ConfigError as exc:
+    except (ConfigError, BundleError) as exc:
         # One line naming key and value; a traceback through jsii would bury it.
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ from infra.components import metrics
 from infra.components.api import Api
 from infra.components.container_service import LISTENER_PORT, ContainerService
 from infra.components.frontend import FrontendEdge
-from infra.components.http_api import HttpApiIngress
+from infra.components.http_api import AlbBackend, HttpApiIngress
 from infra.components.network import Network
 from infra.components.rest_alb_api import RestAlbApi
 from infra.components.waf import AclScope, WebAcl
@@ -96,7 +96,7 @@ def add_ingress(
             value=service.load_balancer.load_balancer_dns_name,
             description="Point apiDomainName at this name (CNAME, or an alias record)",
         )
-        firewall = _firewall(
+        firewall = add_firewall(
             stack, config, edge, {"PublicAlb": service.load_balancer.load_balancer_arn}
         )
     elif ingress is Ingress.REST_ALB:
@@ -117,17 +117,19 @@ def add_ingress(
             encryption_key=key,
         )
         gateway = metrics.rest_stage_metrics(api.stage)
-        firewall = _firewall(stack, config, edge, {"ApiStage": api.stage.stage_arn})
+        firewall = add_firewall(stack, config, edge, {"ApiStage": api.stage.stage_arn})
     elif ingress is Ingress.HTTP_API:
         api = HttpApiIngress(
             stack,
             "HttpApi",
             settings=config.api,
             logs=config.logs,
-            vpc=network.vpc,
-            load_balancer_subnets=network.load_balancer_subnets,
-            alb_listener=service.listener,
-            alb_port=LISTENER_PORT,
+            backend=AlbBackend(
+                vpc=network.vpc,
+                subnets=network.load_balancer_subnets,
+                listener=service.listener,
+                port=LISTENER_PORT,
+            ),
             encryption_key=key,
         )
         gateway = metrics.http_api_metrics(api.http_api)
@@ -148,13 +150,13 @@ def add_ingress(
         )
         gateway = metrics.rest_stage_metrics(api.stage)
         nlb = (api.load_balancer, api.target_group)
-        firewall = _firewall(stack, config, edge, {"ApiStage": api.stage.stage_arn})
+        firewall = add_firewall(stack, config, edge, {"ApiStage": api.stage.stage_arn})
     return Entry(
         api=api, metrics=gateway, gateway_column=gateway_column, nlb=nlb, firewall=firewall
     )
 
 
-def _firewall(
+def add_firewall(
     stack: Stack, config: AppConfig, edge: FrontendEdge, protected: dict[str, str]
 ) -> WebAcl | None:
     """With `app:waf`, the regional web ACL on what browsers reach first (a REST API's

@@ -16,6 +16,8 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra import lambda_bundle
+from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
 from infra.components.container_service import ContainerService, PublicListener
@@ -23,10 +25,13 @@ from infra.components.dashboard import RequestPathDashboard
 from infra.components.encryption_key import EncryptionKey
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
+from infra.components.http_api import FunctionBackend, HttpApiIngress
+from infra.components.lambda_rest_api import LambdaRestApi
 from infra.components.network import Network
+from infra.components.service_function import ServiceFunction
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, Compute, ConfigError, Ingress
-from infra.ingress import add_ingress
+from infra.ingress import add_firewall, add_ingress
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
@@ -40,6 +45,8 @@ BUILT_TOPOLOGIES = frozenset(
         (Compute.FARGATE, Ingress.HTTP_API),
         (Compute.FARGATE, Ingress.PUBLIC_ALB),
         (Compute.FARGATE, Ingress.SAME_ORIGIN),
+        (Compute.LAMBDA, Ingress.REST),
+        (Compute.LAMBDA, Ingress.HTTP_API),
     }
 )
 BACKEND_DESCRIPTIONS = {
@@ -183,6 +190,77 @@ class BackendStack(Stack):
             self.dashboard = self.observability.dashboard
 
 
+class FunctionBackendStack(Stack):
+    """compute=lambda: the service as one function behind the REST API or the HTTP API; no
+    VPC, NAT gateway, load balancer or ECS resource at all."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: AppConfig, edge: FrontendEdge
+    ) -> None:
+        ingress = config.topology.chosen_ingress
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"Lambda function (Mangum), {ingress.value} API, alarms",
+        )
+        key = _key(self, config, "Function logs and API access logs")
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
+        self.service_function = ServiceFunction(
+            self,
+            "Service",
+            settings=config.function,
+            logs=config.logs,
+            code_directory=lambda_bundle.bundle(config.function.lambda_architecture.value),
+            environment=config.function_environment(allow_origins=edge.browser_origins),
+            encryption_key=key,
+        )
+        function = self.service_function.function
+        self.api: LambdaRestApi | HttpApiIngress
+        self.firewall: WebAcl | None = None
+        if ingress is Ingress.HTTP_API:
+            self.api = HttpApiIngress(
+                self,
+                "HttpApi",
+                settings=config.api,
+                logs=config.logs,
+                backend=FunctionBackend(function=function),
+                encryption_key=key,
+            )
+            gateway = metrics.http_api_metrics(self.api.http_api)
+        else:
+            self.api = LambdaRestApi(
+                self,
+                "Api",
+                settings=config.api,
+                logs=config.logs,
+                function=function,
+                site_origin=edge.site_origin,
+                allow_credentials=config.cors.allow_credentials,
+                waf_attached=config.waf.enabled,
+                encryption_key=key,
+            )
+            gateway = metrics.rest_stage_metrics(self.api.stage)
+            self.firewall = add_firewall(self, config, edge, {"ApiStage": self.api.stage.stage_arn})
+        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            settings=config.alarms,
+            topic=self.alarm_topic.topic,
+            gateway=gateway,
+            distribution=edge.distribution,
+            function=function,
+        )
+        self.dashboard = RequestPathDashboard(
+            self,
+            "Dashboard",
+            distribution=edge.distribution,
+            gateway=gateway,
+            function=function,
+            alarms=list(self.alarms.alarms),
+        )
+
+
 @dataclass(frozen=True)
 class Observability:
     alarms: Alarms
@@ -255,13 +333,15 @@ class SiteStack(Stack):
 
 @dataclass(frozen=True)
 class Stacks:
-    network: NetworkStack
+    # None with compute=lambda: no VPC at all.
+    network: NetworkStack | None
     edge: EdgeStack
-    backend: BackendStack
+    backend: BackendStack | FunctionBackendStack
     site: SiteStack
 
     def all(self) -> tuple[Stack, ...]:
-        return (self.network, self.edge, self.backend, self.site)
+        stacks = (self.network, self.edge, self.backend, self.site)
+        return tuple(stack for stack in stacks if stack is not None)
 
 
 def build(scope: Construct, config: AppConfig) -> Stacks:
@@ -277,9 +357,15 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
             raise ConfigError("app:compute", not_built, value=compute.value)
         raise ConfigError("app:ingress", not_built, value=ingress.value)
     name = config.environment.stack_name
-    network = NetworkStack(scope, name("Network"), config=config)
     api: PublicApi | None
-    if ingress is Ingress.SAME_ORIGIN:
+    network: NetworkStack | None = None
+    backend: BackendStack | FunctionBackendStack
+    if compute is Compute.LAMBDA:
+        edge = EdgeStack(scope, name("Edge"), config=config)
+        backend = FunctionBackendStack(scope, name("Backend"), config=config, edge=edge.edge)
+        api = backend.api
+    elif ingress is Ingress.SAME_ORIGIN:
+        network = NetworkStack(scope, name("Network"), config=config)
         # The distribution names the ALB, so the backend deploys first.
         backend = BackendStack(
             scope, name("Backend"), config=config, network=network.network, edge=None
@@ -287,6 +373,7 @@ def build(scope: Construct, config: AppConfig) -> Stacks:
         edge = EdgeStack(scope, name("Edge"), config=config, same_origin_backend=backend)
         api = edge.same_origin_api
     else:
+        network = NetworkStack(scope, name("Network"), config=config)
         edge = EdgeStack(scope, name("Edge"), config=config)
         backend = BackendStack(
             scope, name("Backend"), config=config, network=network.network, edge=edge.edge

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 
@@ -259,6 +259,29 @@ def container_environment(
         env[Env.ALLOW_ORIGIN_REGEX] = allow_origin_regex
     env.update(extra or {})
     return env
+
+
+# What only the server process reads (uvicorn's command line and proxy trust): a Lambda function
+# has no uvicorn, so its environment leaves them out; its client address comes from the event.
+SERVER_ONLY: Final[frozenset[str]] = frozenset(
+    {
+        Env.FORWARDED_ALLOW_IPS,
+        Env.HOST,
+        Env.PORT,
+        Env.GRACEFUL_SHUTDOWN_SECONDS,
+        Env.KEEP_ALIVE_SECONDS,
+        Env.ROOT_PATH,
+    }
+)
+
+
+def function_environment(**values: Any) -> dict[str, str]:
+    """The Lambda function's environment: the container's (same arguments) minus SERVER_ONLY.
+
+    The stage prefix is derived from each event by service.lambda_handler, so no root path.
+    """
+    env = container_environment(forwarded_allow_ips="", **values)
+    return {name: value for name, value in env.items() if name not in SERVER_ONLY}
 
 
 # How the container is locked down beyond its image (non-root user, read-only root): the task

@@ -13,6 +13,7 @@ from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -129,8 +130,11 @@ class Alarms(Construct):
         settings: the thresholds (see AlarmSettings).
         topic: the topic every alarm notifies.
         gateway: the API gateway's figures (see metrics.GatewayMetrics).
-        ecs_service: the service's Fargate service.
         distribution: the site's CloudFront distribution.
+        ecs_service: the service's Fargate service (its CPU, memory and task count). Default
+            None: no ECS alarms.
+        function: the service's Lambda function (its error rate, throttles and p99
+            duration). Default None: no function alarms.
 
     Attributes:
         api_errors, api_latency: the API gateway's 5xx rate and p99 latency.
@@ -149,8 +153,9 @@ class Alarms(Construct):
         settings: AlarmSettings,
         topic: sns.ITopic,
         gateway: metrics.GatewayMetrics,
-        ecs_service: ecs.FargateService,
         distribution: cloudfront.Distribution,
+        ecs_service: ecs.FargateService | None = None,
+        function: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.api_errors = notifying_alarm(
@@ -177,43 +182,48 @@ class Alarms(Construct):
             description="The API's p99 latency is above alarmLatencyP99Ms.",
         )
         five_minutes = Duration.minutes(5)
-        self.cpu = notifying_alarm(
-            self,
-            "TaskCpu",
-            topic=topic,
-            metric=ecs_service.metric_cpu_utilization(period=five_minutes),
-            threshold=settings.cpu_percent,
-            comparison=AT_OR_ABOVE,
-            minutes=(3, 3),
-            description="The tasks' average CPU is at or above alarmCpuPercent for 15 minutes: "
-            "autoscaling is at maxCapacity or cannot keep up.",
-        )
-        self.memory = notifying_alarm(
-            self,
-            "TaskMemory",
-            topic=topic,
-            metric=ecs_service.metric_memory_utilization(period=five_minutes),
-            threshold=settings.memory_percent,
-            comparison=AT_OR_ABOVE,
-            minutes=(3, 3),
-            description="The tasks' average memory is at or above alarmMemoryPercent for 15 "
-            "minutes; a task that reaches its limit is killed.",
-        )
-        self.tasks_missing = notifying_alarm(
-            self,
-            "TasksMissing",
-            topic=topic,
-            metric=metrics.tasks_missing(ecs_service),
-            threshold=1,
-            comparison=AT_OR_ABOVE,
-            # Longer than a task takes to start and pass its health checks.
-            minutes=(5, 5),
-            # Container Insights reports the counts every minute while the service exists;
-            # silence means the service or its reporting is gone, itself worth a page.
-            missing=cw.TreatMissingData.BREACHING,
-            description="Fewer tasks run than the service wants, for 5 minutes (tasks crash, "
-            "cannot be placed, or cannot pull their image).",
-        )
+        compute: list[cw.Alarm] = []
+        if ecs_service is not None:
+            self.cpu = notifying_alarm(
+                self,
+                "TaskCpu",
+                topic=topic,
+                metric=ecs_service.metric_cpu_utilization(period=five_minutes),
+                threshold=settings.cpu_percent,
+                comparison=AT_OR_ABOVE,
+                minutes=(3, 3),
+                description="The tasks' average CPU is at or above alarmCpuPercent for 15 minutes: "
+                "autoscaling is at maxCapacity or cannot keep up.",
+            )
+            self.memory = notifying_alarm(
+                self,
+                "TaskMemory",
+                topic=topic,
+                metric=ecs_service.metric_memory_utilization(period=five_minutes),
+                threshold=settings.memory_percent,
+                comparison=AT_OR_ABOVE,
+                minutes=(3, 3),
+                description="The tasks' average memory is at or above alarmMemoryPercent for 15 "
+                "minutes; a task that reaches its limit is killed.",
+            )
+            self.tasks_missing = notifying_alarm(
+                self,
+                "TasksMissing",
+                topic=topic,
+                metric=metrics.tasks_missing(ecs_service),
+                threshold=1,
+                comparison=AT_OR_ABOVE,
+                # Longer than a task takes to start and pass its health checks.
+                minutes=(5, 5),
+                # Container Insights reports the counts every minute while the service exists;
+                # silence means the service or its reporting is gone, itself worth a page.
+                missing=cw.TreatMissingData.BREACHING,
+                description="Fewer tasks run than the service wants, for 5 minutes (tasks crash, "
+                "cannot be placed, or cannot pull their image).",
+            )
+            compute += [self.cpu, self.memory, self.tasks_missing]
+        if function is not None:
+            compute += self._function_alarms(settings, topic, function)
         self.cloudfront_errors = notifying_alarm(
             self,
             "CloudFrontErrorRate",
@@ -234,10 +244,46 @@ class Alarms(Construct):
         if not isinstance(resource, cw.CfnAlarm):
             raise TypeError(f"expected the alarm's CfnAlarm, got {resource!r}")
         resource.cfn_options.condition = self.in_cloudfront_region
-        self.alarms: tuple[cw.Alarm, ...] = (
-            self.api_errors,
-            self.api_latency,
-            self.cpu,
-            self.memory,
-            self.tasks_missing,
+        self.alarms: tuple[cw.Alarm, ...] = (self.api_errors, self.api_latency, *compute)
+
+    def _function_alarms(
+        self, settings: AlarmSettings, topic: sns.ITopic, function: lambda_.IFunction
+    ) -> list[cw.Alarm]:
+        one_minute = metrics.ONE_MINUTE
+        self.function_errors = notifying_alarm(
+            self,
+            "FunctionErrorRate",
+            topic=topic,
+            metric=metrics.error_rate(
+                function.metric_errors(period=one_minute),
+                function.metric_invocations(period=one_minute),
+                label="function errors (% of invocations)",
+            ),
+            threshold=settings.error_rate_percent,
+            comparison=ABOVE,
+            minutes=(3, 5),
+            description="More than alarmErrorRatePercent of the function's invocations fail "
+            "(an unhandled error or a timeout; the service's own 5xx answers are not errors).",
         )
+        self.function_throttles = notifying_alarm(
+            self,
+            "FunctionThrottles",
+            topic=topic,
+            metric=function.metric_throttles(period=one_minute),
+            threshold=1,
+            comparison=AT_OR_ABOVE,
+            minutes=(3, 5),
+            description="Lambda refuses invocations: the reserved or the account's concurrency "
+            "is exhausted.",
+        )
+        self.function_duration = notifying_alarm(
+            self,
+            "FunctionDurationP99",
+            topic=topic,
+            metric=function.metric_duration(statistic="p99", period=one_minute),
+            threshold=settings.latency_p99_ms,
+            comparison=ABOVE,
+            minutes=(3, 5),
+            description="The function's p99 duration is above alarmLatencyP99Ms.",
+        )
+        return [self.function_errors, self.function_throttles, self.function_duration]

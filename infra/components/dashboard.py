@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.components import metrics
@@ -52,12 +53,13 @@ class RequestPathDashboard(Construct):
         *,
         distribution: cloudfront.Distribution,
         gateway: metrics.GatewayMetrics | None,
-        alb: elbv2.ApplicationLoadBalancer,
-        alb_target_group: elbv2.ApplicationTargetGroup,
-        ecs_service: ecs.FargateService,
         alarms: Sequence[cw.IAlarm],
+        alb: elbv2.ApplicationLoadBalancer | None = None,
+        alb_target_group: elbv2.ApplicationTargetGroup | None = None,
+        ecs_service: ecs.FargateService | None = None,
         nlb: elbv2.NetworkLoadBalancer | None = None,
         nlb_target_group: elbv2.NetworkTargetGroup | None = None,
+        function: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         minute = metrics.ONE_MINUTE
@@ -66,9 +68,6 @@ class RequestPathDashboard(Construct):
             return metrics.cloudfront_metric(
                 distribution, name, statistic=statistic, in_metrics_region=True
             )
-
-        def tasks_metric(name: str, statistic: str = "Sum") -> cw.IMetric:
-            return metrics.target_group_metric(alb, alb_target_group, name, statistic=statistic)
 
         front: Hop = (
             "CloudFront (site)",
@@ -115,48 +114,12 @@ class RequestPathDashboard(Construct):
                     ),
                 ),
             )
-        load_balancer: Hop = (
-            "ALB",
-            (
-                ("Requests", [tasks_metric("RequestCount")]),
-                (
-                    "5xx",
-                    [
-                        tasks_metric("HTTPCode_Target_5XX_Count"),
-                        alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute),
-                    ],
-                ),
-                (
-                    "Target response time p99 (s)",
-                    [tasks_metric("TargetResponseTime", P99)],
-                ),
-                _hosts(
-                    tasks_metric("HealthyHostCount", "Average"),
-                    tasks_metric("UnHealthyHostCount", "Average"),
-                    "tasks",
-                ),
-            ),
-        )
-        tasks: Hop = (
-            "ECS tasks",
-            (
-                (
-                    "CPU and memory (%)",
-                    [
-                        ecs_service.metric_cpu_utilization(period=minute),
-                        ecs_service.metric_memory_utilization(period=minute),
-                    ],
-                ),
-                (
-                    "Tasks",
-                    [
-                        metrics.container_insights(ecs_service, "RunningTaskCount"),
-                        metrics.container_insights(ecs_service, "DesiredTaskCount"),
-                    ],
-                ),
-            ),
-        )
-        hops = (front, *api, *network, load_balancer, tasks)
+        backend: tuple[Hop, ...] = ()
+        if alb is not None and alb_target_group is not None and ecs_service is not None:
+            backend = _container_hops(alb, alb_target_group, ecs_service)
+        if function is not None:
+            backend = (_function_hop(function),)
+        hops = (front, *api, *network, *backend)
         # Numbered in request order, so the titles read as the path.
         self.hops: tuple[Hop, ...] = tuple(
             (f"{number} {title}", graphs) for number, (title, graphs) in enumerate(hops, start=1)
@@ -187,3 +150,79 @@ def _widget(layout: cw.Column | cw.Row) -> cw.IWidget:
 
 def _hosts(healthy: cw.IMetric, unhealthy: cw.IMetric, what: str) -> Graph:
     return (f"Healthy / unhealthy {what}", [healthy, unhealthy])
+
+
+def _container_hops(
+    alb: elbv2.ApplicationLoadBalancer,
+    alb_target_group: elbv2.ApplicationTargetGroup,
+    ecs_service: ecs.FargateService,
+) -> tuple[Hop, Hop]:
+    minute = metrics.ONE_MINUTE
+
+    def tasks_metric(name: str, statistic: str = "Sum") -> cw.IMetric:
+        return metrics.target_group_metric(alb, alb_target_group, name, statistic=statistic)
+
+    load_balancer: Hop = (
+        "ALB",
+        (
+            ("Requests", [tasks_metric("RequestCount")]),
+            (
+                "5xx",
+                [
+                    tasks_metric("HTTPCode_Target_5XX_Count"),
+                    alb.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=minute),
+                ],
+            ),
+            (
+                "Target response time p99 (s)",
+                [tasks_metric("TargetResponseTime", P99)],
+            ),
+            _hosts(
+                tasks_metric("HealthyHostCount", "Average"),
+                tasks_metric("UnHealthyHostCount", "Average"),
+                "tasks",
+            ),
+        ),
+    )
+    tasks: Hop = (
+        "ECS tasks",
+        (
+            (
+                "CPU and memory (%)",
+                [
+                    ecs_service.metric_cpu_utilization(period=minute),
+                    ecs_service.metric_memory_utilization(period=minute),
+                ],
+            ),
+            (
+                "Tasks",
+                [
+                    metrics.container_insights(ecs_service, "RunningTaskCount"),
+                    metrics.container_insights(ecs_service, "DesiredTaskCount"),
+                ],
+            ),
+        ),
+    )
+    return load_balancer, tasks
+
+
+def _function_hop(function: lambda_.IFunction) -> Hop:
+    minute = metrics.ONE_MINUTE
+    return (
+        "Lambda function",
+        (
+            (
+                "Invocations / errors / throttles",
+                [
+                    function.metric_invocations(period=minute),
+                    function.metric_errors(period=minute),
+                    function.metric_throttles(period=minute),
+                ],
+            ),
+            ("Duration p99 (ms)", [function.metric_duration(statistic=P99, period=minute)]),
+            (
+                "Concurrent executions",
+                [function.metric("ConcurrentExecutions", statistic="Maximum", period=minute)],
+            ),
+        ),
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import jsii
@@ -29,6 +30,7 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import checkov
@@ -58,6 +60,23 @@ ACCESS_LOG_FIELDS: Final[dict[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class AlbBackend:
+    """The internal ALB, reached through a VPC link (v2) in the load balancers' subnets."""
+
+    vpc: ec2.IVpc
+    subnets: Sequence[ec2.ISubnet]
+    listener: elbv2.ApplicationListener
+    port: int
+
+
+@dataclass(frozen=True)
+class FunctionBackend:
+    """The service's Lambda function (compute=lambda)."""
+
+    function: lambda_.IFunction
+
+
 @jsii.implements(apigwv2.IAccessLogSettings)
 class _AccessLog:
     # The stage's access-log settings are a jsii interface with no concrete class to build.
@@ -83,18 +102,16 @@ class HttpApiIngress(Construct):
         settings: the stage's throttling (see ApiSettings; its stage name is a REST API's:
             an HTTP API's `$default` stage has no segment in the URL).
         logs: how long the access logs are kept.
-        vpc: the VPC the link's interfaces live in.
-        load_balancer_subnets: the link's subnets, which hold only load balancers (and so the
-            addresses the service trusts for X-Forwarded-*).
-        alb_listener: the internal ALB's listener; its security group is made to admit the
-            link's group, and nothing else is added to it.
-        alb_port: that listener's port.
+        backend: where every route goes: the internal ALB (AlbBackend: a VPC link in the
+            load balancers' subnets, the ALB admitting only the link's group) or the service's
+            Lambda function (FunctionBackend).
         encryption_key: a customer managed key for the access logs (app:kms). Default: None
             (CloudWatch Logs' own key).
 
     Attributes:
         http_api: the HTTP API; stage: its `$default` stage.
-        vpc_link: the VPC link (v2) to the ALB; security_group: the link's group.
+        vpc_link: the VPC link (v2) to the ALB; security_group: the link's group (None for a
+            function).
         access_log_group: the stage's access logs, one JSON object per request.
         origin: ``https://<api id>.execute-api.<region>.<suffix>``, a deploy-time value.
         url: the API's URL (the origin: the `$default` stage adds no path).
@@ -107,34 +124,38 @@ class HttpApiIngress(Construct):
         *,
         settings: ApiSettings,
         logs: LogSettings,
-        vpc: ec2.IVpc,
-        load_balancer_subnets: Sequence[ec2.ISubnet],
-        alb_listener: elbv2.ApplicationListener,
-        alb_port: int,
+        backend: AlbBackend | FunctionBackend,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        link = add_alb_vpc_link(
-            self,
-            "VpcLink",
-            who="HTTP API",
-            vpc=vpc,
-            subnets=load_balancer_subnets,
-            alb_listener=alb_listener,
-            alb_port=alb_port,
-        )
-        self.security_group, self.vpc_link = link.security_group, link.vpc_link
-        integration = integrations.HttpAlbIntegration(
-            "Alb",
-            alb_listener,
-            vpc_link=self.vpc_link,
-            # The gateway's request id, as the REST API hands it on; `overwrite` replaces any
-            # header of that name a client sent.
-            parameter_mapping=apigwv2.ParameterMapping().overwrite_header(
-                contract.GATEWAY_REQUEST_ID_HEADER,
-                apigwv2.MappingValue.context_variable("requestId"),
-            ),
-        )
+        self.security_group: ec2.SecurityGroup | None = None
+        self.vpc_link: apigwv2.VpcLink | None = None
+        integration: apigwv2.HttpRouteIntegration
+        if isinstance(backend, FunctionBackend):
+            # The function reads the gateway's request id from the event (payload 2.0).
+            integration = integrations.HttpLambdaIntegration("Function", backend.function)
+        else:
+            link = add_alb_vpc_link(
+                self,
+                "VpcLink",
+                who="HTTP API",
+                vpc=backend.vpc,
+                subnets=backend.subnets,
+                alb_listener=backend.listener,
+                alb_port=backend.port,
+            )
+            self.security_group, self.vpc_link = link.security_group, link.vpc_link
+            integration = integrations.HttpAlbIntegration(
+                "Alb",
+                backend.listener,
+                vpc_link=link.vpc_link,
+                # The gateway's request id, as the REST API hands it on; `overwrite` replaces
+                # any header of that name a client sent.
+                parameter_mapping=apigwv2.ParameterMapping().overwrite_header(
+                    contract.GATEWAY_REQUEST_ID_HEADER,
+                    apigwv2.MappingValue.context_variable("requestId"),
+                ),
+            )
         self.http_api = apigwv2.HttpApi(
             self,
             "HttpApi",

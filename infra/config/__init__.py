@@ -11,6 +11,7 @@ from infra.config.app_config import AppConfig
 from infra.config.cors import CorsSettings
 from infra.config.environment import EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError
+from infra.config.function import Architecture, FunctionSettings
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
 from infra.config.security import SecuritySettings
@@ -25,10 +26,12 @@ __all__ = [
     "AlarmSettings",
     "ApiSettings",
     "AppConfig",
+    "Architecture",
     "Compute",
     "ConfigError",
     "CorsSettings",
     "EnvironmentSettings",
+    "FunctionSettings",
     "Ingress",
     "LogSettings",
     "NetworkSettings",

@@ -16,6 +16,7 @@ from infra.config.api import ApiSettings
 from infra.config.cors import CorsSettings
 from infra.config.environment import ENV_NAME, ENVIRONMENTS, EnvironmentSettings
 from infra.config.fields import PREFIX, ConfigError, Entry, Group, entries
+from infra.config.function import FunctionSettings
 from infra.config.logs import LogSettings
 from infra.config.network import NetworkSettings
 from infra.config.security import SecuritySettings
@@ -41,6 +42,7 @@ class AppConfig:
     cors: CorsSettings = field(default_factory=CorsSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
+    function: FunctionSettings = field(default_factory=FunctionSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
@@ -143,6 +145,18 @@ class AppConfig:
         """The path in front of every route in public URLs: the REST stage, which the gateway
         strips before the service sees the request, or nothing for the other ingresses."""
         return self.api.root_path if self.topology.chosen_ingress.has_stage_prefix else ""
+
+    def function_environment(self, *, allow_origins: Iterable[str]) -> dict[str, str]:
+        """The Lambda function's environment: the container's without the server's settings."""
+        origins = [*allow_origins, *self.cors.extra_origins]
+        return contract.function_environment(
+            allow_origins=origins,
+            allow_credentials=self.cors.allow_credentials and bool(origins),
+            max_body_bytes=self.service.max_body_bytes,
+            diagnostics=self.service.diagnostics,
+            demo_routes=self.service.demo_routes,
+            api_docs=self.service.api_docs,
+        )
 
     def container_environment(
         self, *, allow_origins: Iterable[str], trusted_networks: str

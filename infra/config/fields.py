@@ -98,7 +98,7 @@ class Spec:
 
     def violation(self, value: Any) -> tuple[str, Any] | None:
         """(reason, part of the value to show) for a value breaking this field's own rules."""
-        if self.bounds is not None:
+        if self.bounds is not None and value is not None:  # an unset optional number passes
             low, high = self.bounds
             if (low is not None and value < low) or (high is not None and value > high):
                 return f"must be {self.bounds_text()}", value

@@ -7,7 +7,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
-from infra.components.http_api import HttpApiIngress
+from infra.components.http_api import AlbBackend, HttpApiIngress
 from infra.config import ApiSettings, LogSettings
 from tests.infra.templates import bare_stack, get_att, logical_id, stand_in_vpc
 
@@ -28,12 +28,12 @@ def _build(
         "HttpApi",
         settings=settings or ApiSettings(),
         logs=LogSettings(retention_days=14),
-        vpc=vpc,
-        load_balancer_subnets=vpc.select_subnets(
-            subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
-        ).subnets,
-        alb_listener=listener,
-        alb_port=PORT,
+        backend=AlbBackend(
+            vpc=vpc,
+            subnets=vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets,
+            listener=listener,
+            port=PORT,
+        ),
         encryption_key=kms.Key(stack, "Key") if key else None,
     )
     return ingress, Template.from_stack(stack)
