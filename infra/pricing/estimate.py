@@ -18,6 +18,8 @@ from infra.pricing.prices import HOURS_PER_MONTH, Price
 
 Template = Mapping[str, Any]
 
+# The service's own function (compute=lambda), priced per request; other functions are CDK's.
+SERVICE_HANDLER: Final = "service.lambda_handler.handler"
 # Types that cost nothing while idle (the network's plumbing, IAM, configuration, deployment
 # helpers that run only during `cdk deploy`) or cost only by use (listed as usage lines).
 NO_IDLE_COST: Final = frozenset(
@@ -299,6 +301,25 @@ def _usage(by_type: Mapping[str, list[dict[str, Any]]]) -> tuple[Usage, ...]:
         for b in by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer", [])
     ):
         usage.append(Usage("NLB capacity units", prices.NLB_NLCU_HOUR))
+    for function in by_type.get("AWS::Lambda::Function", []):
+        props = function.get("Properties", {})
+        if props.get("Handler") != SERVICE_HANDLER:
+            continue  # CDK's deploy-time helpers
+        architecture = (props.get("Architectures") or ["x86_64"])[0]
+        memory_gb = int(props.get("MemorySize", 128)) / 1024
+        gb_second = prices.LAMBDA_GB_SECOND[architecture]
+        per_million = round(
+            prices.LAMBDA_REQUESTS_MILLION.usd
+            + gb_second.usd * memory_gb * prices.ASSUMED_DURATION_SECONDS * 1_000_000,
+            2,
+        )
+        usage.append(
+            Usage(
+                f"the service's function ({architecture}, {memory_gb * 1024:g} MiB, "
+                f"{prices.ASSUMED_DURATION_SECONDS * 1000:g} ms each assumed)",
+                Price(per_million, "million requests", gb_second.source),
+            )
+        )
     if "AWS::Logs::LogGroup" in by_type:
         usage.append(
             Usage("logs ingested (app, access, flow logs, Container Insights)", prices.LOGS_GB)

@@ -61,4 +61,18 @@ CLOUDFRONT_FUNCTION_MILLION: Final = Price(
     0.10, "million CloudFront Function invocations", CLOUDFRONT
 )
 CLOUDFRONT_GB: Final = Price(0.085, "GB to the internet (North America)", CLOUDFRONT)
+LAMBDA_REQUESTS_MILLION: Final = Price(
+    0.20, "million Lambda requests", "https://aws.amazon.com/lambda/pricing/"
+)
+LAMBDA_GB_SECOND: Final = {
+    "x86_64": Price(
+        0.0000166667, "Lambda GB-second (x86)", "https://aws.amazon.com/lambda/pricing/"
+    ),
+    "arm64": Price(
+        0.0000133334, "Lambda GB-second (Arm)", "https://aws.amazon.com/lambda/pricing/"
+    ),
+}
+# The duration assumed to price a million requests; a real figure comes from the function's
+# Duration metric (the local handler benchmark answers in a few ms, plus Lambda's overhead).
+ASSUMED_DURATION_SECONDS: Final = 0.1
 XRAY_MILLION: Final = Price(5.00, "million traces recorded (100,000 free)", XRAY)

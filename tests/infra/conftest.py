@@ -21,7 +21,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import AppConfig
-from infra.stacks import Stacks, build
+from infra.stacks import NetworkStack, Stacks, build
 from tests.infra.templates import ROOT, cdk_json_context, staged_files, staged_text
 
 __all__ = ["ROOT", "Synth", "cdk_json_context", "run_app", "synthesize"]
@@ -42,6 +42,14 @@ class Synth:
         path = self.outdir / f"{stack.artifact_id}.template.json"
         data: dict[str, Any] = json.loads(path.read_text())
         return data
+
+    @property
+    def network_stack(self) -> NetworkStack:
+        """The Network stack, which every Fargate topology has (compute=lambda has none)."""
+        network = self.stacks.network
+        if network is None:
+            raise AssertionError("this synth has no Network stack (compute=lambda)")
+        return network
 
     def template_files(self) -> list[Path]:
         return sorted(self.outdir.glob("*.template.json"))
@@ -101,7 +109,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="session")
 def network(synth: Synth) -> Template:
-    return synth.template(synth.stacks.network)
+    return synth.template(synth.network_stack)
 
 
 @pytest.fixture(scope="session")

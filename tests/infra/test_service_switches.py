@@ -41,6 +41,7 @@ def test_opened_routes_and_a_body_limit_reach_the_container(tmp_path: Path):
     # environment the config computes reaches the task, so the wiring carries every setting.
     config = AppConfig.from_context({"app:demoRoutes": True, "app:maxBodyBytes": 4096})
     stacks = build(bare_app(tmp_path), config)  # no cdk-nag: the session synth has it
+    assert stacks.network is not None
     environment = _environment(Template.from_stack(stacks.backend))
     expected = config.container_environment(
         allow_origins=["https://site.invalid"],

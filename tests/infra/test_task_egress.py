@@ -22,7 +22,7 @@ def egress_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="module")
 def network(egress_synth: Synth) -> Template:
-    return egress_synth.template(egress_synth.stacks.network)
+    return egress_synth.template(egress_synth.network_stack)
 
 
 @pytest.fixture(scope="module")

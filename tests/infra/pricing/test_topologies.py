@@ -34,13 +34,23 @@ def test_the_readme_cost_section_is_what_the_module_computes():
     )
 
 
-def test_the_cheapest_built_topologies_are_those_without_an_nlb():
-    estimates = command.topology_estimates()
+def test_the_cheapest_container_topologies_are_those_without_an_nlb():
+    estimates = {
+        name: e for name, e in command.topology_estimates().items() if name.startswith("fargate")
+    }
     floor = min(e.idle_total for e in estimates.values())
     cheapest = {name for name, e in estimates.items() if e.idle_total == floor}
     assert cheapest == {"fargate / rest-alb", "fargate / http-api"}
     for name in cheapest:
         assert not any("NLB" in line.item for line in estimates[name].idle), name
+
+
+def test_the_lambda_variants_idle_month_has_no_hourly_item():
+    estimates = command.topology_estimates()
+    for name in ("lambda / rest", "lambda / http-api"):
+        items = [line.item for line in estimates[name].idle]
+        assert not any(word in item for item in items for word in ("NAT", "ALB", "Fargate"))
+        assert any("service's function" in usage.item for usage in estimates[name].usage)
 
 
 @pytest.mark.parametrize(
