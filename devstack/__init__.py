@@ -6,6 +6,7 @@
 from devstack.config import (
     API_GATEWAY,
     HTTP_API,
+    LAMBDA,
     PUBLIC_ALB,
     REST_ALB,
     SAME_ORIGIN,
@@ -22,6 +23,7 @@ from devstack.stack import LocalStack
 __all__ = [
     "API_GATEWAY",
     "HTTP_API",
+    "LAMBDA",
     "PUBLIC_ALB",
     "REST_ALB",
     "SAME_ORIGIN",

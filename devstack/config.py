@@ -8,7 +8,7 @@ from typing import Final, Literal
 
 from devstack.processes import DEFAULT_APP
 
-Ingress = Literal["api_gateway", "public_alb", "http_api", "rest_alb", "same_origin"]
+Ingress = Literal["api_gateway", "public_alb", "http_api", "rest_alb", "same_origin", "lambda"]
 # CloudFront + S3 -> API Gateway (stage prefix) -> VPC link -> NLB -> internal ALB -> ECS.
 API_GATEWAY: Final[Ingress] = "api_gateway"
 # An internet-facing ALB that terminates TLS and forwards plain HTTP to ECS.
@@ -19,6 +19,8 @@ HTTP_API: Final[Ingress] = "http_api"
 REST_ALB: Final[Ingress] = "rest_alb"
 # CloudFront serves the site and, under /api/*, the internal ALB (a VPC origin): one origin.
 SAME_ORIGIN: Final[Ingress] = "same_origin"
+# compute=lambda: API Gateway REST API -> Lambda proxy integration -> the handler.
+LAMBDA: Final[Ingress] = "lambda"
 
 # The address both "ALBs" connect to the service from, standing in for the load balancers'
 # subnets. It is not 127.0.0.1 on purpose: uvicorn trusts 127.0.0.1 by default, which would hide
@@ -76,6 +78,8 @@ class LocalStackConfig:
     # Off: the stage reaches the service, whose routes then never match. A negative control.
     rest_alb_strips_stage: bool = True
     same_origin: ServiceSpec | None = field(default_factory=ServiceSpec)
+    # The handler behind devstack/lambda_shim.py, always a local process (there is no image).
+    lambda_function: ServiceSpec | None = field(default_factory=ServiceSpec)
     stage: str = "v1"
     extra_sites: tuple[SiteSpec, ...] = ()
     # Seconds before the "API Gateway" gives up on the integration and answers 504 itself.
@@ -90,6 +94,7 @@ class LocalStackConfig:
             HTTP_API: self.http_api,
             REST_ALB: self.rest_alb,
             SAME_ORIGIN: self.same_origin,
+            LAMBDA: self.lambda_function,
         }
         return {name: spec for name, spec in chains.items() if spec is not None}
 

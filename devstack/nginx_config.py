@@ -15,6 +15,7 @@ from devstack.config import (
     API_GATEWAY,
     HTTP_API,
     HTTP_API_TIMEOUT_SECONDS,
+    LAMBDA,
     LOCAL_API_SOURCES,
     PUBLIC_ALB,
     REST_ALB,
@@ -116,6 +117,20 @@ def _chains(stack: LocalStack) -> list[str]:
                     "integration_timeout": f"{stack.config.integration_timeout_seconds}s",
                     "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
                     "stage_rewrite": rewrite,
+                },
+            )
+        )
+    if LAMBDA in services:
+        chains.append(
+            render(
+                "lambda.conf.template",
+                {
+                    "service_port": stack.ports[f"service:{LAMBDA}"],
+                    "gateway_port": stack.ports["lambda_gateway"],
+                    "stage": stack.config.stage,
+                    "site_origin": stack.site_origin(f"{LAMBDA}-site"),
+                    "integration_timeout": f"{stack.config.integration_timeout_seconds}s",
+                    "gateway_request_id_header": contract.GATEWAY_REQUEST_ID_HEADER,
                 },
             )
         )

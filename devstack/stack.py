@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from devstack import certificate, container, nginx, prereqs
+from devstack import certificate, container, lambda_shim, nginx, prereqs
 from devstack.config import (
     ALB_HOST,
     API_GATEWAY,
     HTTP_API,
+    LAMBDA,
     NLB_HOST,
     PUBLIC_ALB,
     REST_ALB,
@@ -75,6 +77,8 @@ class LocalStack:
             return f"https://127.0.0.1:{self.ports['gateway']}/{self.config.stage}/"
         if ingress == HTTP_API:
             return f"https://127.0.0.1:{self.ports['http_api_gateway']}/"
+        if ingress == LAMBDA:
+            return f"https://127.0.0.1:{self.ports['lambda_gateway']}/{self.config.stage}/"
         if ingress == SAME_ORIGIN:
             # config.json names the site's own origin; the API's routes are under /api.
             return self.site_url(f"{SAME_ORIGIN}-site")
@@ -194,6 +198,8 @@ class LocalStack:
             names += ["rest_alb_alb", "rest_alb_gateway"]
         if SAME_ORIGIN in services:
             names += ["same_origin_alb"]
+        if LAMBDA in services:
+            names += ["lambda_gateway"]
         names += [f"site:{s.name}" for s in self.config.sites()]
         ports: set[int] = set()
         for name in names:
@@ -213,6 +219,18 @@ class LocalStack:
         # ECS's stop timeout: the graceful shutdown, then a margin.
         stop_timeout = spec.graceful_shutdown_seconds + 5.0
         image = self.config.container_image
+        if ingress == LAMBDA:
+            # The function's environment: the container's minus what only a server reads.
+            function_settings = {k: v for k, v in settings.items() if k not in contract.SERVER_ONLY}
+            function_settings[lambda_shim.STAGE_ENV] = self.config.stage
+            return ServerProcess(
+                f"service {ingress}",
+                [sys.executable, "-m", "devstack.lambda_shim"],
+                log=log,
+                settings=function_settings,
+                port=port,
+                stop_timeout=stop_timeout,
+            )
         if image is None:
             command = service_command(spec.app)
             return ServerProcess(

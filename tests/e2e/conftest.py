@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, sync_playwright
 from devstack import (
     API_GATEWAY,
     HTTP_API,
+    LAMBDA,
     PUBLIC_ALB,
     REST_ALB,
     SAME_ORIGIN,
@@ -23,7 +24,7 @@ from devstack.podman import ContainerError
 from devstack.prereqs import PrerequisiteError, check
 from tests.e2e.browser import SitePage, launch_chromium, new_site_page
 
-INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API, REST_ALB]
+INGRESSES: list[Ingress] = [API_GATEWAY, PUBLIC_ALB, HTTP_API, REST_ALB, LAMBDA]
 # Sites whose config.json is broken on purpose, served next to the real ones.
 # An origin the same-origin chain's API lists (app:extraOrigins), calling it cross-origin.
 SAME_ORIGIN_EXTRA = SiteSpec(name=f"{SAME_ORIGIN}-extra", ingress=SAME_ORIGIN, allowed=True)
