@@ -13,25 +13,20 @@ from typing import Protocol
 
 from aws_cdk import CfnOutput, Stack, Tags
 from aws_cdk import aws_cloudfront as cloudfront
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra import lambda_bundle
-from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
 from infra.components.container_service import ContainerService, PublicListener
 from infra.components.dashboard import RequestPathDashboard
-from infra.components.encryption_key import EncryptionKey
+from infra.components.encryption_key import stack_key
 from infra.components.frontend import FrontendEdge
 from infra.components.frontend_deployment import FrontendDeployment
-from infra.components.http_api import FunctionBackend, HttpApiIngress
-from infra.components.lambda_rest_api import LambdaRestApi
 from infra.components.network import Network
-from infra.components.service_function import ServiceFunction
 from infra.components.waf import AclScope, WebAcl
 from infra.config import AppConfig, Compute, ConfigError, Ingress
-from infra.ingress import add_firewall, add_ingress
+from infra.function_stack import FunctionBackendStack
+from infra.ingress import add_ingress
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIR = ROOT / "service"
@@ -58,18 +53,6 @@ BACKEND_DESCRIPTIONS = {
 }
 
 
-def _key(
-    stack: Stack, config: AppConfig, description: str, *, retain: bool = False
-) -> kms.IKey | None:
-    """The stack's own customer managed key with app:kms, else None (AWS's service keys).
-
-    One per stack: a key shared across stacks would tie their deployments together.
-    """
-    if not config.security.kms:
-        return None
-    return EncryptionKey(stack, "EncryptionKey", description=description, retain=retain).key
-
-
 class NetworkStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id, description="VPC over two AZs with flow logs")
@@ -78,7 +61,7 @@ class NetworkStack(Stack):
             "Network",
             settings=config.network,
             logs=config.logs,
-            encryption_key=_key(self, config, "VPC flow logs"),
+            encryption_key=stack_key(self, config, "VPC flow logs"),
             public_load_balancers=config.topology.chosen_ingress is Ingress.PUBLIC_ALB,
         )
 
@@ -106,7 +89,7 @@ class EdgeStack(Stack):
             logs=config.logs,
             web_acl_arn=self.firewall.arn if self.firewall else None,
             # The site bucket outlives the stack (retained), and so must its key.
-            encryption_key=_key(self, config, "Site bucket", retain=True),
+            encryption_key=stack_key(self, config, "Site bucket", retain=True),
             # A public ALB's origin is known now; API Gateway's only after the backend exists.
             api_sources=config.topology.public_alb_origin,
             api_load_balancer=(
@@ -142,7 +125,7 @@ class BackendStack(Stack):
     ) -> None:
         ingress = config.topology.chosen_ingress
         super().__init__(scope, construct_id, description=BACKEND_DESCRIPTIONS[ingress])
-        key = _key(self, config, "Service logs and API access logs")
+        key = stack_key(self, config, "Service logs and API access logs")
         # First: the service's deployment alarms notify it.
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
         # "Service" stays its id: CloudFormation's logical ids derive from it.
@@ -188,77 +171,6 @@ class BackendStack(Stack):
             )
             self.alarms = self.observability.alarms
             self.dashboard = self.observability.dashboard
-
-
-class FunctionBackendStack(Stack):
-    """compute=lambda: the service as one function behind the REST API or the HTTP API; no
-    VPC, NAT gateway, load balancer or ECS resource at all."""
-
-    def __init__(
-        self, scope: Construct, construct_id: str, *, config: AppConfig, edge: FrontendEdge
-    ) -> None:
-        ingress = config.topology.chosen_ingress
-        super().__init__(
-            scope,
-            construct_id,
-            description=f"Lambda function (Mangum), {ingress.value} API, alarms",
-        )
-        key = _key(self, config, "Function logs and API access logs")
-        self.alarm_topic = AlarmTopic(self, "AlarmTopic", settings=config.alarms)
-        self.service_function = ServiceFunction(
-            self,
-            "Service",
-            settings=config.function,
-            logs=config.logs,
-            code_directory=lambda_bundle.bundle(config.function.lambda_architecture.value),
-            environment=config.function_environment(allow_origins=edge.browser_origins),
-            encryption_key=key,
-        )
-        function = self.service_function.function
-        self.api: LambdaRestApi | HttpApiIngress
-        self.firewall: WebAcl | None = None
-        if ingress is Ingress.HTTP_API:
-            self.api = HttpApiIngress(
-                self,
-                "HttpApi",
-                settings=config.api,
-                logs=config.logs,
-                backend=FunctionBackend(function=function),
-                encryption_key=key,
-            )
-            gateway = metrics.http_api_metrics(self.api.http_api)
-        else:
-            self.api = LambdaRestApi(
-                self,
-                "Api",
-                settings=config.api,
-                logs=config.logs,
-                function=function,
-                site_origin=edge.site_origin,
-                allow_credentials=config.cors.allow_credentials,
-                waf_attached=config.waf.enabled,
-                encryption_key=key,
-            )
-            gateway = metrics.rest_stage_metrics(self.api.stage)
-            self.firewall = add_firewall(self, config, edge, {"ApiStage": self.api.stage.stage_arn})
-        self.api_url_output = CfnOutput(self, "ApiUrl", value=self.api.url)
-        self.alarms = Alarms(
-            self,
-            "Alarms",
-            settings=config.alarms,
-            topic=self.alarm_topic.topic,
-            gateway=gateway,
-            distribution=edge.distribution,
-            function=function,
-        )
-        self.dashboard = RequestPathDashboard(
-            self,
-            "Dashboard",
-            distribution=edge.distribution,
-            gateway=gateway,
-            function=function,
-            alarms=list(self.alarms.alarms),
-        )
 
 
 @dataclass(frozen=True)

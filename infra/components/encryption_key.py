@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from infra.config import AppConfig
 
 
 class EncryptionKey(Construct):
@@ -57,3 +59,15 @@ class EncryptionKey(Construct):
                 },
             )
         )
+
+
+def stack_key(
+    stack: Stack, config: AppConfig, description: str, *, retain: bool = False
+) -> kms.IKey | None:
+    """The stack's own customer managed key with app:kms, else None (AWS's service keys).
+
+    One per stack: a key shared across stacks would tie their deployments together.
+    """
+    if not config.security.kms:
+        return None
+    return EncryptionKey(stack, "EncryptionKey", description=description, retain=retain).key
