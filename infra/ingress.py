@@ -68,7 +68,7 @@ def add_ingress(
         _admit_cloudfront(stack, service, config=config, encryption_key=key)
         return Entry(
             api=None,
-            metrics=metrics.public_alb_metrics(
+            metrics=metrics.alb_entry_metrics(
                 service.load_balancer, service.target_group, kind="ALB behind CloudFront"
             ),
             gateway_column=False,
@@ -88,7 +88,7 @@ def add_ingress(
         if origin is None:  # the config refuses public-alb without its domain
             raise ConfigError("app:apiDomainName", "ingress=public-alb needs it")
         api = PublicAlbApi(url=origin, origin=origin)
-        gateway = metrics.public_alb_metrics(service.load_balancer, service.target_group)
+        gateway = metrics.alb_entry_metrics(service.load_balancer, service.target_group)
         gateway_column = False
         CfnOutput(
             stack,

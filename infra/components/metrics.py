@@ -129,14 +129,15 @@ def http_api_metrics(api: apigwv2.HttpApi) -> GatewayMetrics:
     )
 
 
-def public_alb_metrics(
+def alb_entry_metrics(
     alb: elbv2.ApplicationLoadBalancer,
     target_group: elbv2.ApplicationTargetGroup,
     *,
     kind: str = "public ALB",
 ) -> GatewayMetrics:
-    """An internet-facing ALB's figures as the API's entry: without a gateway, the ALB's 5xx
-    (its own and its targets') and the targets' response time are what browsers get."""
+    """The ALB's figures as the API's entry, where no API Gateway stands in front (public-alb,
+    and same-origin behind CloudFront): the ALB's 5xx (its own and its targets') and the
+    targets' response time are what browsers get."""
     return GatewayMetrics(
         kind=kind,
         requests=alb.metrics.request_count(period=ONE_MINUTE),
