@@ -20,9 +20,9 @@ from service.middleware.access_log import (
     HEADER_BYTES,
     METHOD_CHARS,
     PATH_CHARS,
-    AccessLogMiddleware,
     access_line,
 )
+from service.middleware.request_id import RequestIdMiddleware
 from service.settings import Settings
 from tests.service.conftest import SETTINGS, make_client
 from tests.service.test_lambda import event, invoke
@@ -42,7 +42,9 @@ def lines(stream: io.StringIO) -> list[dict[str, Any]]:
 
 def line_for(**scope: Any) -> dict[str, Any]:
     base: Scope = {"method": "GET", "path": "/api/items", "headers": [], "client": None}
-    text = access_line({**base, **scope}, started=0.0, duration=0.0015, status=200, sent=2)
+    text = access_line(
+        {**base, **scope}, request_id="-", started=0.0, duration=0.0015, status=200, sent=2
+    )
     assert "\n" not in text
     result: dict[str, Any] = json.loads(text)
     return result
@@ -51,6 +53,7 @@ def line_for(**scope: Any) -> dict[str, Any]:
 def test_time_is_iso_8601_utc_with_milliseconds() -> None:
     text = access_line(
         {"method": "GET", "path": "/", "headers": []},
+        request_id="-",
         started=1_700_000_000.25,
         duration=0.0,
         status=200,
@@ -91,6 +94,7 @@ def test_header_that_is_not_utf_8_is_logged_escaped() -> None:
 def test_newlines_and_quotes_are_escaped_within_the_line() -> None:
     text = access_line(
         {"method": "GET", "path": '/a\r\n{"status":200}\u2028', "headers": []},
+        request_id="-",
         started=0.0,
         duration=0.0,
         status=404,
@@ -145,7 +149,7 @@ def _call(app: Any, stream: io.StringIO) -> None:
 
     async def run() -> None:
         with pytest.raises(RuntimeError):
-            await AccessLogMiddleware(app, stream=stream)(scope, receive, send)
+            await RequestIdMiddleware(app, access_log=stream)(scope, receive, send)
 
     # In a thread with its own loop: in a full run, Playwright's sync API owns this thread's.
     with ThreadPoolExecutor(1) as pool:
@@ -187,8 +191,8 @@ def test_line_is_byte_for_byte_what_json_dumps_writes_for_its_fields() -> None:
                 (GATEWAY, b"gw-" + hostile.encode()),
             ],
             "client": (hostile, 1),
-            "state": {"request_id": "abc"},
         },
+        request_id="abc" + hostile,
         started=1_700_000_000.5,
         duration=0.0123456,
         status=201,
