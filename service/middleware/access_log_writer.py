@@ -79,6 +79,8 @@ class AccessLog:
         if not self.pending or self.fd is None:
             return
         records, self.pending = self.pending, []
+        if self.stream.closed:  # its descriptor's number may belong to another file by now
+            return
         text = "".join([
             access_line(
                 scope, request_id=request_id, started=started, duration=duration,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
@@ -100,7 +101,9 @@ def test_a_turn_that_finishes_many_requests_writes_before_it_ends(pipe: Pipe) ->
 
 def test_without_a_running_loop_the_line_is_written_at_once(pipe: Pipe) -> None:
     log = AccessLog(pipe.stream)
-    record(log, "no-loop")
+    # A thread of its own: in a full run, Playwright's sync API runs a loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(record, log, "no-loop").result(timeout=10)
     assert [line["request_id"] for line in pipe.lines()] == ["no-loop"]
 
 
@@ -127,8 +130,29 @@ def test_flush_writes_what_a_stopped_loop_left_behind(pipe: Pipe) -> None:
 def test_descriptor_that_was_closed_drops_the_lines_quietly(pipe: Pipe) -> None:
     log = AccessLog(pipe.stream)
     pipe.stream.close()
-    record(log, "lost")  # no loop: written at once, to a closed descriptor
+    with ThreadPoolExecutor(1) as pool:  # no loop: written at once, to a closed stream
+        pool.submit(record, log, "lost").result(timeout=10)
     log.flush()
+
+
+def test_stream_closed_meanwhile_writes_nothing_to_a_file_given_its_descriptor(
+    pipe: Pipe, tmp_path: Path
+) -> None:
+    log = AccessLog(pipe.stream)
+    number = pipe.stream.fileno()
+    pipe.stream.close()
+    other = os.open(tmp_path / "other.log", os.O_WRONLY | os.O_CREAT)  # lowest free: the same
+    try:
+        assert other == number
+
+        async def one_request() -> None:
+            record(log, "stale")
+            await asyncio.sleep(0)
+
+        in_own_loop(one_request)
+    finally:
+        os.close(other)
+    assert (tmp_path / "other.log").read_bytes() == b""
 
 
 def test_as_a_lambda_function_the_line_is_out_when_the_invocation_returns(pipe: Pipe) -> None:
