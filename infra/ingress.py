@@ -17,8 +17,9 @@ from aws_cdk import custom_resources as cr
 
 from infra import checkov
 from infra.components import metrics
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.components.api import Api
-from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.container_service import ContainerService
 from infra.components.frontend import FrontendEdge
 from infra.components.http_api import AlbBackend, HttpApiIngress
 from infra.components.network import Network

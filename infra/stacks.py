@@ -17,7 +17,8 @@ from constructs import Construct
 
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
-from infra.components.container_service import ContainerService, PublicListener
+from infra.components.alb_listeners import PublicListener
+from infra.components.container_service import ContainerService
 from infra.components.dashboard import RequestPathDashboard
 from infra.components.encryption_key import stack_key
 from infra.components.frontend import FrontendEdge

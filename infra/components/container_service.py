@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, aws_logs
@@ -14,25 +13,13 @@ from constructs import Construct
 
 from infra import checkov
 from infra.components.alarms import DeploymentAlarms
+from infra.components.alb_listeners import PublicListener, add_listeners
 from infra.components.log_bucket import LogBucket, log_alb_access
 from infra.config import AlarmSettings, LogSettings, TaskSettings
 from infra.limits import DEPLOYMENT_MAX_PERCENT
 from infra.nag import acknowledge
 from infra.retention import retention
 from service import contract
-
-LISTENER_PORT = 80
-HTTPS_PORT = 443
-# TLS 1.3 and 1.2 only, with forward-secret ciphers: ELB's recommended policy.
-TLS_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
-
-
-@dataclass(frozen=True)
-class PublicListener:
-    """An internet-facing ALB: TLS ends there with this certificate (`ingress=public-alb`)."""
-
-    certificate_arn: str
-
 
 CONTAINER_USER = "10001"  # the uid the Dockerfile creates; keeps the task non-root if it changes
 ALB_LOG_PREFIX = "alb"
@@ -65,9 +52,9 @@ class ContainerService(Construct):
     Attributes:
         cluster, task_definition, container: the ECS cluster, task definition and container.
         ecs_service: the ECS Fargate service that runs and replaces the tasks.
-        load_balancer, listener, target_group: the ALB, its listener (HTTP on LISTENER_PORT,
-            or HTTPS for a public listener) and the tasks' target group; redirect_listener:
-            a public ALB's port-80 redirect, else None.
+        load_balancer, listener, target_group: the ALB, its listener (see alb_listeners)
+            and the tasks' target group; redirect_listener: a public ALB's port-80 redirect,
+            else None.
         alb_security_group, task_security_group: their security groups.
         log_group: the app's logs; access_logs: the ALB's access-log bucket.
         deployment_alarms: the target group's alarms that roll a deployment back (besides
@@ -218,35 +205,9 @@ class ContainerService(Construct):
             health_check_grace_period=Duration.seconds(30),
             enable_execute_command=False,
         )
-        self.redirect_listener: elbv2.ApplicationListener | None = None
-        if public_listener is None:
-            self.listener = self.load_balancer.add_listener(
-                "Http",
-                port=LISTENER_PORT,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                # Its only source is the NLB's group (see the class): do not let CDK open
-                # 0.0.0.0/0.
-                open=False,
-            )
-        else:
-            self.listener = self.load_balancer.add_listener(
-                "Https",
-                port=HTTPS_PORT,
-                protocol=elbv2.ApplicationProtocol.HTTPS,
-                certificates=[elbv2.ListenerCertificate.from_arn(public_listener.certificate_arn)],
-                ssl_policy=TLS_POLICY,
-                open=True,
-            )
-            # Port 80 only ever redirects: nothing in plain HTTP reaches the tasks.
-            self.redirect_listener = self.load_balancer.add_listener(
-                "HttpRedirect",
-                port=LISTENER_PORT,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                open=True,
-                default_action=elbv2.ListenerAction.redirect(
-                    protocol="HTTPS", port=str(HTTPS_PORT), permanent=True
-                ),
-            )
+        listeners = add_listeners(self.load_balancer, public_listener)
+        self.listener = listeners.listener
+        self.redirect_listener = listeners.redirect
         self.target_group = self.listener.add_targets(
             "Tasks",
             port=contract.CONTAINER_PORT,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.components.api import Api
-from infra.components.container_service import LISTENER_PORT
 from infra.components.rest_alb_api import STAGE_RULE_PRIORITY, RestAlbApi
 from infra.stage_path import stage_rewrite
 from service import contract

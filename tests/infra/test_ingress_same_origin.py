@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.components.container_service import LISTENER_PORT
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.components.frontend import API_PATH_PATTERN, ENTRY_FILE
 from infra.components.frontend_deployment import RUNTIME_CONFIG_FILE
 from infra.ingress import CLOUDFRONT_PREFIX_LIST

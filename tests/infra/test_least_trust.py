@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.components.container_service import LISTENER_PORT
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.config import AppConfig, ConfigError
 from service import contract
 from service.contract import Env

@@ -6,7 +6,7 @@ from aws_cdk.assertions import Capture, Match, Template
 
 from cors_doctor.cli import find_output
 from infra import limits
-from infra.components.container_service import LISTENER_PORT
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.components.frontend import ENTRY_FILE
 from infra.components.frontend_deployment import RUNTIME_CONFIG_FILE
 from service import contract

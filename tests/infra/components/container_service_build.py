@@ -8,7 +8,8 @@ from pathlib import Path
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
-from infra.components.container_service import ContainerService, PublicListener
+from infra.components.alb_listeners import PublicListener
+from infra.components.container_service import ContainerService
 from infra.config import AlarmSettings, LogSettings, TaskSettings
 from service.contract import Env
 from tests.infra.templates import bare_stack, stand_in_vpc

@@ -16,8 +16,9 @@ from aws_cdk.assertions import Template
 from infra.components import metrics
 from infra.components.alarm_topic import AlarmTopic
 from infra.components.alarms import Alarms
+from infra.components.alb_listeners import LISTENER_PORT
 from infra.components.api import Api
-from infra.components.container_service import LISTENER_PORT, ContainerService
+from infra.components.container_service import ContainerService
 from infra.components.dashboard import RequestPathDashboard
 from infra.components.frontend import FrontendEdge
 from infra.components.network import Network

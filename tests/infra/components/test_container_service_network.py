@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.components.container_service import ALB_LOG_PREFIX, LISTENER_PORT
+from infra.components.alb_listeners import LISTENER_PORT
+from infra.components.container_service import ALB_LOG_PREFIX
 from service import contract
 from tests.infra.components.container_service_build import (
     BALANCER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.components.container_service import HTTPS_PORT, LISTENER_PORT, PublicListener
+from infra.components.alb_listeners import HTTPS_PORT, LISTENER_PORT, PublicListener
 from tests.infra.components.container_service_build import BALANCER, Built, build
 
 CERTIFICATE = "arn:aws:acm:eu-west-1:000000000000:certificate/12345678-1234-1234-1234-000000000001"
