@@ -34,7 +34,7 @@ def fastapi_telemetry() -> TelemetryConfig:
 
     Left alone, FastAPI asks on every request whether a tracer, meter or logger provider has
     been set up meanwhile: a tenth of what a bare FastAPI app spends on GET /api/items here
-    (README: speed). The image ships the OpenTelemetry API without an SDK, so the answer is
+    (README: Benchmarks). The image ships the OpenTelemetry API without an SDK, so the answer is
     always no; a team that adds an SDK sets it up before the app is built (as
     opentelemetry-instrument does), and then each signal it set up stays on. The test of "set up"
     is FastAPI's own: the global provider is no longer the API's placeholder."""

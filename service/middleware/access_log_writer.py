@@ -9,9 +9,9 @@ On a file descriptor, a request's record waits only for the end of the event loo
 turn: then every request that finished in that turn has its line built and all of them go out
 in one os.write. Under load that is one system call for several requests instead of one each,
 and the line-building code runs several times in a row while it is hot, which together halve
-what the log costs per request (README: speed). Nothing waits for a timer, so a line is out
-before the server reads its next bytes, and a crash can lose only the lines of the turn it
-happens in, whose requests it would cut off anyway. The lines are ASCII by construction, so
+what the log costs per request (README: Benchmarks). Nothing waits for a timer, so a line is out
+before the server reads its next bytes, and a crash can lose only the lines of the requests
+that finished in the turn it happens in. The lines are ASCII by construction, so
 the text layers of a TextIO are skipped. A stream without a descriptor (io.StringIO) gets each
 line as its request ends. A stream that cannot be written (stdout closed) drops the lines, as
 logging does, rather than turning an answered request into an exception the server closes the

@@ -4,7 +4,7 @@ access log every request leaves one line naming it.
 Both live in the outermost layer because both must see every request, a CORS preflight too,
 and each response's final status; and in one layer because every layer wraps `send` once more
 for every request, which is what the service's own layers cost over a bare FastAPI app
-(README: speed).
+(README: Benchmarks).
 """
 
 from __future__ import annotations
